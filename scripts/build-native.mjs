@@ -1,0 +1,29 @@
+// Compiles native/*.c with the system C compiler. No downloaded binaries.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outDir = path.join(root, 'native', 'build');
+const programs = ['boxinit'];
+const cc = process.env.CC || 'cc';
+
+mkdirSync(outDir, { recursive: true });
+for (const name of programs) {
+  const src = path.join(root, 'native', `${name}.c`);
+  if (!existsSync(src)) continue;
+  const argv = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', path.join(outDir, name), src];
+  const result = spawnSync(cc, argv, { stdio: 'inherit' });
+  if (result.error) {
+    console.error(
+      `tsbuild: cannot compile native/${name}.c: the C compiler '${cc}' was not found (${result.error.message}).\n` +
+        `Install one (Debian/Ubuntu: apt-get install -y gcc libc6-dev) or set CC, then run 'npm run build:native'.`,
+    );
+    process.exit(1);
+  }
+  if (result.status !== 0) {
+    console.error(`tsbuild: '${cc} ${argv.join(' ')}' failed with exit ${result.status}`);
+    process.exit(1);
+  }
+}
