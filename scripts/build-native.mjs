@@ -1,18 +1,18 @@
 // Compiles native/*.c with the system C compiler. No downloaded binaries.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outDir = path.join(root, 'native', 'build');
-const programs = ['boxinit'];
+// every native/NAME.c becomes native/build/NAME
+const programs = readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2));
 const cc = process.env.CC || 'cc';
 
 mkdirSync(outDir, { recursive: true });
 for (const name of programs) {
   const src = path.join(root, 'native', `${name}.c`);
-  if (!existsSync(src)) continue;
   const argv = ['-O2', '-Wall', '-Wextra', '-std=gnu11', '-o', path.join(outDir, name), src];
   const result = spawnSync(cc, argv, { stdio: 'inherit' });
   if (result.error) {
