@@ -1,13 +1,14 @@
 // Compiles native/*.c with the system C compiler. No downloaded binaries.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outDir = path.join(root, 'native', 'build');
 // every native/NAME.c becomes native/build/NAME
-const programs = readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2));
+const nativeDir = path.join(root, 'native');
+const programs = (existsSync(nativeDir) ? readdirSync(nativeDir) : []).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2));
 const cc = process.env.CC || 'cc';
 
 mkdirSync(outDir, { recursive: true });
