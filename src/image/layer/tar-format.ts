@@ -103,3 +103,14 @@ export function padding(size: number): number {
   const r = size % BLOCK;
   return r === 0 ? 0 : BLOCK - r;
 }
+
+/** An in-memory tar (entries as given, in order, plus the end blocks): small fixtures and synthetic layers. */
+export function encodeTar(entries: ReadonlyArray<{ meta: TarEntryMeta; data?: Buffer }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const { meta, data } of entries) {
+    const body = data ?? Buffer.alloc(0);
+    parts.push(encodeHeaders({ ...meta, size: body.length }), body, Buffer.alloc(padding(body.length)));
+  }
+  parts.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(parts);
+}
