@@ -17,7 +17,7 @@ import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { applyFsOps, type FsOp } from './native.js';
 import { entryComponents, resolveDir, unsafe } from './secure-path.js';
-import { readTar, type TarReadEntry } from './tar-reader.js';
+import { readTar, toAsyncIterator, type ByteInput, type TarReadEntry } from './tar-reader.js';
 import { OPAQUE_MARKER, OVERLAY_OPAQUE_XATTR, WHITEOUT_PREFIX } from './whiteout.js';
 
 export type WhiteoutMode = 'apply' | 'overlay';
@@ -221,10 +221,10 @@ function wrap(err: unknown, entry: string | undefined, root: string): TsbuildErr
 }
 
 /** Extracts an uncompressed layer tar stream into `root` (an existing directory). */
-export async function extractLayer(input: AsyncIterable<Buffer | Uint8Array | string>, root: string, opts: ExtractOptions): Promise<ExtractResult> {
+export async function extractLayer(input: ByteInput, root: string, opts: ExtractOptions): Promise<ExtractResult> {
   const hash = createHash('sha256');
   let size = 0;
-  const it = input[Symbol.asyncIterator]();
+  const it = toAsyncIterator(input);
   const hashed: AsyncIterator<Buffer> = {
     next: async () => {
       const r = await it.next();

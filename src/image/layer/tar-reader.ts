@@ -22,11 +22,20 @@ export interface TarReadEntry {
   body: AsyncGenerator<Buffer>;
 }
 
+/** bytes from a stream, an async generator or (in memory) an array of buffers */
+export type ByteInput = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
+
+export function toAsyncIterator(src: ByteInput): AsyncIterator<Buffer | Uint8Array | string> {
+  if (Symbol.asyncIterator in src) return src[Symbol.asyncIterator]();
+  const it = src[Symbol.iterator]();
+  return { next: async () => it.next() };
+}
+
 class ByteSource {
   #it: AsyncIterator<Buffer>;
   #buf: Buffer = Buffer.alloc(0);
-  constructor(src: AsyncIterable<Buffer | Uint8Array | string>) {
-    const inner = src[Symbol.asyncIterator]();
+  constructor(src: ByteInput) {
+    const inner = toAsyncIterator(src);
     this.#it = {
       next: async () => {
         const r = await inner.next();
@@ -88,7 +97,7 @@ async function readBody(src: ByteSource, size: number, what: string): Promise<Bu
 }
 
 /** Yields the entries of a tar stream; each entry's body must be consumed before the next is requested (or is skipped). */
-export async function* readTar(input: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<TarReadEntry> {
+export async function* readTar(input: ByteInput): AsyncGenerator<TarReadEntry> {
   const src = new ByteSource(input);
   let pax = new Map<string, Buffer>();
   const globalPax = new Map<string, Buffer>();
