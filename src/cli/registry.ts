@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  run: async () => (await import('./commands/run.js')).command,
   version: async () => (await import('./commands/version.js')).command,
 };
 

@@ -7,7 +7,7 @@
 //    execa adds nothing when no output is captured, and costs start-up time
 //    on the hot path of `tsbuild run`.
 import { spawn, type StdioOptions } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { TsbuildError } from '../../errors.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -108,8 +108,12 @@ export interface ChildExit {
 
 export interface AttachedChild {
   pid: number;
-  /** fds that were given as 'pipe', by number */
-  pipes: Map<number, Readable>;
+  /** our ends of the fds given as 'pipe' */
+  stdin: Writable | undefined;
+  stdout: Readable | undefined;
+  stderr: Readable | undefined;
+  /** fds 3… given as 'pipe': sockets, readable and writable */
+  extra: Map<number, Duplex>;
   kill(signal: NodeJS.Signals): boolean;
   exited: Promise<ChildExit>;
 }
@@ -129,13 +133,16 @@ export function spawnAttached(tool: string, argv: readonly string[], options: Sp
   return new Promise((resolve, reject) => {
     child.once('error', (err) => reject(new ToolError(tool, argv, undefined, undefined, err.message, err)));
     child.once('spawn', () => {
-      const pipes = new Map<number, Readable>();
+      const extra = new Map<number, Duplex>();
       child.stdio.forEach((s, fd) => {
-        if (s && 'on' in s && fd !== 0) pipes.set(fd, s as Readable);
+        if (s && fd > 2) extra.set(fd, s as unknown as Duplex);
       });
       resolve({
         pid: child.pid as number,
-        pipes,
+        stdin: child.stdin ?? undefined,
+        stdout: child.stdout ?? undefined,
+        stderr: child.stderr ?? undefined,
+        extra,
         kill: (sig) => child.kill(sig),
         exited,
       });
