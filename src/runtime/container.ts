@@ -101,10 +101,18 @@ export async function runAttached(req: RunRequest): Promise<number> {
     ]);
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
-    const status = await runBoxinit(req, spec, config, cleanup, async (child) => {
-      state = { ...(state as ContainerState), status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) };
-      await writeState(dir, state);
+    let saving: Promise<void> = Promise.resolve();
+    const save = (patch: Partial<ContainerState>): Promise<void> => {
+      state = { ...(state as ContainerState), ...patch };
+      const snapshot = state;
+      saving = saving.then(() => writeState(dir, snapshot)).catch(() => undefined);
+      return saving;
+    };
+    const status = await runBoxinit(req, spec, config, cleanup, {
+      started: async (child) => save({ status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) }),
+      pid1: (pid) => void save({ pid1: pid }),
     });
+    await saving;
     state = { ...state, status: 'exited', exitStatus: status };
     if (!options.rm) await writeState(dir, state);
     return status;
@@ -170,7 +178,7 @@ async function runBoxinit(
   spec: ContainerSpec,
   config: ReturnType<typeof toBoxinitConfig>,
   cleanup: Cleanup,
-  onStarted: (child: AttachedChild) => Promise<void>,
+  events: { started(child: AttachedChild): Promise<void>; pid1(pid: number): void },
 ): Promise<number> {
   const [program, ...args] = boxinitArgv(config);
   const encoded = encodeBoxinitConfig(config);
@@ -248,6 +256,7 @@ async function runBoxinit(
         const r = parseBoxinitReport(reportText);
         if (r.pid !== undefined) {
           pid1 = r.pid;
+          events.pid1(r.pid);
           for (const sig of pending.splice(0)) deliver(sig);
         }
       }
@@ -256,7 +265,7 @@ async function runBoxinit(
     reportPipe.on('close', resolve);
     reportPipe.on('error', () => resolve());
   });
-  await onStarted(child);
+  await events.started(child);
   const [exit] = await Promise.all([child.exited, reportDone]);
 
   const report = parseBoxinitReport(reportText);
