@@ -12,6 +12,7 @@ export const commands: Record<string, CommandLoader> = {
   load: async () => (await import('./commands/load.js')).command,
   prune: async () => (await import('./commands/prune.js')).command,
   rmi: async () => (await import('./commands/rmi.js')).command,
+  run: async () => (await import('./commands/run.js')).command,
   save: async () => (await import('./commands/save.js')).command,
   system: async () => (await import('./commands/system.js')).command,
   tag: async () => (await import('./commands/tag.js')).command,
