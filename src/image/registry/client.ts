@@ -1,0 +1,209 @@
+// One repository on one registry, spoken to with Node's built-in fetch: the
+// `/v2/` ping, the `WWW-Authenticate` challenge answered with a Bearer token
+// (anonymous, or with Basic credentials at the token server) or with plain
+// Basic auth, and retries with backoff on 5xx and dropped connections for
+// requests whose body can be sent again.
+import { TsbuildError } from '../../errors.js';
+import { basicAuthorization, mergeScopes, parseChallenges, pickChallenge, repositoryScope, tokenUrl, type Action, type Challenge } from './challenge.js';
+import type { Credentials } from './credentials.js';
+import { baseUrl, type Endpoint } from './endpoint.js';
+import { defaultRetryPolicy, nextDelay, type RetryPolicy } from './retry.js';
+
+export interface ClientOptions {
+  credentials?: Credentials | undefined;
+  actions: Action[];
+  /** other repositories on this registry to get pull access to (cross-repository mounts) */
+  extraPullRepositories?: string[];
+  retry?: RetryPolicy;
+  userAgent?: string;
+  /** for tests: how to wait between retries */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** a body that can be sent again on a retry */
+  body?: Uint8Array | string;
+  /** statuses that are answers, not errors (default: 2xx) */
+  ok?: number[];
+  /** do not retry (the caller retries a larger unit) */
+  noRetry?: boolean;
+}
+
+export function registryError(code: string, message: string, cause?: unknown): TsbuildError {
+  return new TsbuildError('image', code, message, { cause });
+}
+
+/** The code of a network failure as undici reports it (on err.cause). */
+function networkCode(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string; name?: string } ; name?: string };
+  return e?.cause?.code ?? e?.code ?? e?.cause?.name ?? e?.name ?? 'UNKNOWN';
+}
+
+/** Distribution API error bodies: {"errors":[{"code":"BLOB_UNKNOWN","message":"…"}]} */
+async function describeFailure(res: Response): Promise<string> {
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    /* body lost */
+  }
+  try {
+    const j = JSON.parse(text) as { errors?: { code?: string; message?: string; detail?: unknown }[] };
+    if (j.errors?.length) return j.errors.map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`.trim()).join('; ');
+  } catch {
+    /* not JSON */
+  }
+  return text.trim().slice(0, 200) || res.statusText;
+}
+
+export class RegistryClient {
+  #authorization: string | undefined;
+  #pinged = false;
+  readonly #retry: RetryPolicy;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(readonly endpoint: Endpoint, readonly options: ClientOptions) {
+    this.#retry = options.retry ?? defaultRetryPolicy;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  get where(): string {
+    return `${this.endpoint.registry}/${this.endpoint.repository}`;
+  }
+
+  scopes(): string[] {
+    if (this.options.actions.length === 0) return [];
+    const own = repositoryScope(this.endpoint.repository, this.options.actions);
+    const extra = (this.options.extraPullRepositories ?? []).map((r) => repositoryScope(r, ['pull']));
+    return mergeScopes([own, ...extra]);
+  }
+
+  /** GET /v2/: learns whether and how to authenticate, and gets a token up front. */
+  async ping(): Promise<void> {
+    if (this.#pinged) return;
+    const url = baseUrl(this.endpoint);
+    const res = await this.#fetchWithRetry('GET', url, {});
+    await res.body?.cancel();
+    if (res.status === 401) await this.#authenticate(res);
+    else if (res.status !== 200) {
+      throw registryError('REGISTRY_PING', `${url} answered ${res.status} ${res.statusText}: is ${this.endpoint.registry} a registry (distribution API v2)?`);
+    }
+    this.#pinged = true;
+  }
+
+  /** For login: checks the credentials by answering the challenge of /v2/ and asking again. */
+  async verifyLogin(): Promise<void> {
+    await this.ping();
+    const res = await this.request('GET', baseUrl(this.endpoint));
+    await res.body?.cancel();
+  }
+
+  async #authenticate(res: Response): Promise<void> {
+    const header = res.headers.get('www-authenticate') ?? '';
+    const challenge = pickChallenge(parseChallenges(header));
+    if (!challenge) throw registryError('REGISTRY_AUTH', `${this.endpoint.registry} wants an authentication this client does not support: '${header}'`);
+    this.#authorization = challenge.scheme === 'basic' ? this.#basic() : await this.#bearer(challenge);
+  }
+
+  #basic(): string {
+    const c = this.options.credentials;
+    if (!c) throw registryError('REGISTRY_UNAUTHORIZED', `${this.endpoint.registry} needs a login: run 'tsbuild login ${this.endpoint.registry}'`);
+    return basicAuthorization(c.username, c.password);
+  }
+
+  async #bearer(challenge: Challenge): Promise<string> {
+    let url: string;
+    try {
+      url = tokenUrl(challenge, this.scopes(), this.options.credentials?.username);
+    } catch (err) {
+      throw registryError('REGISTRY_AUTH', `${this.endpoint.registry}: bad Bearer challenge: ${(err as Error).message}`, err);
+    }
+    const headers: Record<string, string> = {};
+    if (this.options.credentials) headers.authorization = basicAuthorization(this.options.credentials.username, this.options.credentials.password);
+    const res = await this.#fetchWithRetry('GET', url, { headers });
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw registryError(
+        'REGISTRY_UNAUTHORIZED',
+        this.options.credentials
+          ? `the token server of ${this.endpoint.registry} refused the login of '${this.options.credentials.username}' (${res.status})`
+          : `${this.endpoint.registry} needs a login for ${this.where}: run 'tsbuild login ${this.endpoint.registry}'`,
+      );
+    }
+    if (!res.ok) throw registryError('REGISTRY_AUTH', `token request to ${new URL(url).origin} failed: ${res.status} ${await describeFailure(res)}`);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw registryError('REGISTRY_AUTH', `the token server of ${this.endpoint.registry} answered without a token`);
+    return `Bearer ${token}`;
+  }
+
+  /**
+   * Sends one request with authentication; on a 401 (an expired token) it
+   * authenticates again and tries once more. Non-`ok` statuses throw.
+   */
+  async request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
+    await this.ping();
+    let res = await this.#fetchWithRetry(method, url, options);
+    if (res.status === 401) {
+      await res.body?.cancel();
+      await this.#authenticate(res);
+      res = await this.#fetchWithRetry(method, url, options);
+    }
+    const ok = options.ok ?? [];
+    if (!res.ok && !ok.includes(res.status)) {
+      const why = await describeFailure(res);
+      const code = res.status === 401 || res.status === 403 ? 'REGISTRY_UNAUTHORIZED' : res.status === 404 ? 'REGISTRY_NOT_FOUND' : 'REGISTRY_REQUEST';
+      throw registryError(code, `${method} ${url}: ${res.status} ${why}`);
+    }
+    return res;
+  }
+
+  async #fetchWithRetry(method: string, url: string, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'tsbuild', ...(options.headers ?? {}) };
+    if (this.#authorization && !('authorization' in headers)) headers.authorization = this.#authorization;
+    for (let attempt = 1; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(url, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+      } catch (err) {
+        const code = networkCode(err);
+        const delay = options.noRetry ? undefined : nextDelay(this.#retry, attempt, { networkError: code }, Math.random());
+        if (delay === undefined) {
+          throw registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, err);
+        }
+        await this.#sleep(delay);
+        continue;
+      }
+      const delay = options.noRetry ? undefined : nextDelay(this.#retry, attempt, { status: res.status, retryAfter: res.headers.get('retry-after') }, Math.random());
+      if (delay === undefined) return res;
+      await res.body?.cancel();
+      await this.#sleep(delay);
+    }
+  }
+
+  /** Runs a whole operation again (a chunked upload, a download) on retryable failures. */
+  async withRetries<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(attempt);
+      } catch (err) {
+        const outcome = retryableOutcome(err);
+        const delay = outcome ? nextDelay(this.#retry, attempt, outcome, Math.random()) : undefined;
+        if (delay === undefined) throw err;
+        await this.#sleep(delay);
+      }
+    }
+  }
+}
+
+/** A failure worth another try of a larger unit: a 5xx or a dropped connection. */
+function retryableOutcome(err: unknown): { status: number } | { networkError: string } | undefined {
+  if (err instanceof TsbuildError) {
+    if (err.code === 'REGISTRY_UNREACHABLE' || err.code === 'REGISTRY_STREAM') return { networkError: networkCode(err.cause) };
+    const m = /: (\d{3}) /.exec(err.message);
+    if (err.code === 'REGISTRY_REQUEST' && m) return { status: Number(m[1]) };
+    return undefined;
+  }
+  return { networkError: networkCode(err) };
+}

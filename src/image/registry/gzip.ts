@@ -1,0 +1,75 @@
+// Deterministic, parallel gzip for pushing layers: the tar is cut into
+// fixed-size blocks, each compressed as an independent gzip member on
+// libuv's thread pool (zlib's async API), and the members are written in
+// order. Concatenated members are a valid gzip stream (RFC 1952 §2.2) that
+// every gunzip reads; the same input always gives the same bytes (zlib's
+// header carries no time or name here), so pushing twice gives one digest.
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Digest } from '../digest.js';
+
+const gzipAsync = promisify(zlib.gzip);
+
+/** Part of the digest's definition: changing these changes pushed digests. */
+export const gzipBlockSize = 4 * 1024 * 1024;
+export const gzipLevel = 6;
+const inFlight = 4;
+
+/** Cuts a stream of chunks into blocks of exactly `size` bytes (the last may be shorter). */
+export async function* blocks(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let have = 0;
+  for await (const c of source) {
+    let chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    while (chunk.length > 0) {
+      const take = Math.min(size - have, chunk.length);
+      parts.push(chunk.subarray(0, take));
+      have += take;
+      chunk = chunk.subarray(take);
+      if (have === size) {
+        yield Buffer.concat(parts);
+        parts = [];
+        have = 0;
+      }
+    }
+  }
+  if (have > 0 || parts.length > 0) yield Buffer.concat(parts);
+}
+
+/** Gzip members in input order, compressed up to `inFlight` at a time. */
+export async function* parallelGzip(source: AsyncIterable<Uint8Array>, blockSize = gzipBlockSize): AsyncGenerator<Buffer> {
+  const pending: Promise<Buffer>[] = [];
+  let empty = true;
+  for await (const block of blocks(source, blockSize)) {
+    empty = false;
+    pending.push(gzipAsync(block, { level: gzipLevel }));
+    if (pending.length >= inFlight) yield await (pending.shift() as Promise<Buffer>);
+  }
+  if (empty) pending.push(gzipAsync(Buffer.alloc(0), { level: gzipLevel }));
+  while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
+}
+
+export interface CompressedFile {
+  path: string;
+  digest: Digest;
+  size: number;
+}
+
+/** Compresses a stream into a file, hashing the compressed bytes on the way. */
+export async function gzipToFile(source: AsyncIterable<Uint8Array>, file: string, blockSize = gzipBlockSize): Promise<CompressedFile> {
+  const fh = await open(file, 'wx', 0o600);
+  const h = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const member of parallelGzip(source, blockSize)) {
+      h.update(member);
+      size += member.length;
+      await fh.write(member);
+    }
+  } finally {
+    await fh.close();
+  }
+  return { path: file, digest: `sha256:${h.digest('hex')}`, size };
+}

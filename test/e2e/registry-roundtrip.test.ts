@@ -1,0 +1,207 @@
+// Push and pull against a real registry (Debian's docker-registry) without
+// auth: round trips keep the image ID, skopeo sees what tsbuild pushed,
+// tsbuild pulls what skopeo pushed (gzip layers), pushes are deterministic,
+// large blobs go in chunks, other repositories' blobs are mounted, and a
+// tampered blob in the registry's storage is refused by digest.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitImage } from '../../src/image/manifest.js';
+import { mediaTypes } from '../../src/image/oci.js';
+import { normalizeRef, parseRef } from '../../src/image/refs.js';
+import { pull } from '../../src/image/registry/pull.js';
+import { push } from '../../src/image/registry/push.js';
+import type { TransferEvent } from '../../src/image/registry/events.js';
+import { ImageStore } from '../../src/image/store.js';
+import { sha256 } from '../../src/image/digest.js';
+import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
+import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
+import { missing } from '../helpers/requires.js';
+import { main } from '../../src/cli/main.js';
+
+const why = missing('registry', 'skopeo', 'busybox', 'root');
+
+/** A one-layer image from a tar, through the store API (what `tsbuild import` makes). */
+export async function importTar(store: ImageStore, tar: Buffer, tag: string, cmd: string[] = ['/bin/sh']): Promise<{ id: string; manifestDigest: string }> {
+  const layer = await store.writeBlob(tar, { mediaType: mediaTypes.layer });
+  const config = {
+    created: '1970-01-01T00:00:00Z',
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
+    rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsbuild test import' }],
+  };
+  const r = await commitImage(store, Buffer.from(JSON.stringify(config)), [layer], [tag]);
+  return { id: r.id, manifestDigest: r.manifestDigest };
+}
+
+/** A tar of one file with random content (incompressible), made with GNU tar. */
+function randomTar(dir: string, name: string, bytes: number): Buffer {
+  const d = mkdtempSync(path.join(dir, 'rt-'));
+  writeFileSync(path.join(d, name), randomBytes(bytes));
+  const out = path.join(dir, `${name}.tar`);
+  execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', d, '-cf', out, '.']);
+  return readFileSync(out);
+}
+
+function skopeo(args: string[]): string {
+  return execFileSync('skopeo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+describe.skipIf(!!why)('registry round trips (no auth)', () => {
+  let reg: TestRegistry;
+  let work: string;
+  let rootfs: BusyboxRootfs;
+  let src: ImageStore;
+  let busybox: { id: string; manifestDigest: string };
+  const stores: ImageStore[] = [];
+  const freshStore = async (): Promise<ImageStore> => {
+    const s = await ImageStore.open(mkdtempSync(path.join(work, 'store-')));
+    stores.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'tsbuild-registry-e2e-'));
+    reg = await startRegistry({ kind: 'none' });
+    rootfs = makeBusyboxRootfs({ tar: true });
+    src = await freshStore();
+    busybox = await importTar(src, readFileSync(rootfs.tar as string), 'tsbuild-test/busybox:1');
+  });
+
+  afterAll(async () => {
+    for (const s of stores) await s.close().catch(() => undefined);
+    await reg?.stop();
+    rootfs?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('push then pull into a fresh store gives the same image ID and layer bytes', async () => {
+    const image = await src.resolve('tsbuild-test/busybox:1');
+    const dest = parseRef(`${reg.host}/tsbuild/busybox:1`);
+    const pushed = await push(src, image, dest);
+    expect(pushed.layers).toHaveLength(1);
+    expect(pushed.layers[0]?.digest).not.toBe(image.manifest.layers[0]?.digest); // gzipped for the registry
+
+    const dst = await freshStore();
+    const pulled = await pull(dst, normalizeRef(`${reg.host}/tsbuild/busybox:1`));
+    expect(pulled.id).toBe(busybox.id);
+    expect(pulled.repoDigest).toBe(pushed.manifestDigest);
+    expect(pulled.layersDownloaded).toBe(1);
+    const back = await dst.resolve(`${reg.host}/tsbuild/busybox:1`);
+    expect(back.id).toBe(busybox.id);
+    expect(back.configBytes.equals(image.configBytes)).toBe(true);
+    expect(back.manifest.layers[0]?.digest).toBe(image.manifest.layers[0]?.digest);
+    expect(sha256(await dst.readBlob(back.manifest.layers[0]!.digest))).toBe(image.manifest.layers[0]?.digest);
+
+    // a second pull finds everything present
+    const again = await pull(dst, normalizeRef(`${reg.host}/tsbuild/busybox:1`));
+    expect(again).toMatchObject({ layersDownloaded: 0, layersPresent: 1, id: busybox.id });
+  });
+
+  it('skopeo inspect sees what tsbuild pushed', async () => {
+    const image = await src.resolve('tsbuild-test/busybox:1');
+    const pushed = await push(src, image, parseRef(`${reg.host}/tsbuild/inspected:v1`));
+    const info = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/tsbuild/inspected:v1`])) as { Digest: string; Layers: string[]; Architecture: string; Os: string };
+    expect(info.Digest).toBe(pushed.manifestDigest);
+    expect(info.Layers).toEqual([pushed.layers[0]?.digest]);
+    expect(info.Architecture).toBe('amd64');
+    const raw = JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/tsbuild/inspected:v1`])) as { mediaType: string; config: { digest: string }; layers: { mediaType: string }[] };
+    expect(raw.mediaType).toBe(mediaTypes.manifest);
+    expect(raw.config.digest).toBe(busybox.id);
+    expect(raw.layers[0]?.mediaType).toBe(mediaTypes.layerGzip);
+    // skopeo can read the whole image: copy it out and check the layer's uncompressed digest
+    const out = path.join(work, 'skopeo-out');
+    skopeo(['copy', '--src-tls-verify=false', `docker://${reg.host}/tsbuild/inspected:v1`, `dir:${out}`]);
+    const cfg = JSON.parse(readFileSync(path.join(out, busybox.id.slice(7)), 'utf8')) as { rootfs: { diff_ids: string[] } };
+    expect(cfg.rootfs.diff_ids).toEqual([image.manifest.layers[0]?.digest]);
+  });
+
+  it('pushing the same image twice gives the same digests and uploads nothing the second time', async () => {
+    const image = await src.resolve('tsbuild-test/busybox:1');
+    const events: TransferEvent[] = [];
+    const a = await push(src, image, parseRef(`${reg.host}/tsbuild/twice:1`));
+    // a fresh store (no push state): the gzip must come out the same bytes
+    const other = await freshStore();
+    const tar = await src.readBlob(image.manifest.layers[0]!.digest);
+    await importTar(other, tar, 'tsbuild-test/busybox:1');
+    const b = await push(other, await other.resolve('tsbuild-test/busybox:1'), parseRef(`${reg.host}/tsbuild/twice:1`), { onEvent: (e) => events.push(e) });
+    expect(b.manifestDigest).toBe(a.manifestDigest);
+    expect(b.layers.map((l) => l.digest)).toEqual(a.layers.map((l) => l.digest));
+    expect(b.layers.map((l) => l.how)).toEqual(['exists']);
+    expect(events.some((e) => e.type === 'blob' && e.status === 'started')).toBe(false);
+  });
+
+  it('uploads large blobs in chunks and mounts blobs from another repository', async () => {
+    const s = await freshStore();
+    const img = await importTar(s, randomTar(work, 'big', 3 * 1024 * 1024 + 123), 'tsbuild-test/big:1');
+    const image = await s.resolve('tsbuild-test/big:1');
+    const first = await push(s, image, parseRef(`${reg.host}/tsbuild/big:1`), { monolithicMax: 1024 * 1024, chunkSize: 512 * 1024 });
+    expect(first.layers[0]?.how).toBe('chunked');
+    const second = await push(s, image, parseRef(`${reg.host}/other/big:1`));
+    expect(second.layers[0]?.how).toBe('mounted');
+    const dst = await freshStore();
+    const pulled = await pull(dst, normalizeRef(`${reg.host}/other/big:1`));
+    expect(pulled.id).toBe(img.id);
+    expect(sha256(await dst.readBlob(image.manifest.layers[0]!.digest))).toBe(image.manifest.layers[0]?.digest);
+  });
+
+  it('pulls what skopeo copy pushed (gzip layers compressed by skopeo)', async () => {
+    // the store is an OCI image layout; skopeo reads it with the oci: transport
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${src.imageDir}:docker.io/tsbuild-test/busybox:1`, `docker://${reg.host}/skopeo/busybox:1`]);
+    const raw = JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/skopeo/busybox:1`])) as { layers: { mediaType: string; digest: string }[] };
+    expect(raw.layers[0]?.mediaType).toMatch(/gzip/);
+    const dst = await freshStore();
+    const pulled = await pull(dst, normalizeRef(`${reg.host}/skopeo/busybox:1`));
+    expect(pulled.id).toBe(busybox.id);
+    const image = await dst.resolve(`${reg.host}/skopeo/busybox:1`);
+    expect(image.manifest.layers[0]?.digest).toBe(image.config.rootfs.diff_ids[0]);
+  });
+
+  it('refuses a tampered blob with an error naming its digest, and stores nothing of it', async () => {
+    const s = await freshStore();
+    await importTar(s, randomTar(work, 'tamper', 200_000), 'tsbuild-test/tamper:1');
+    const image = await s.resolve('tsbuild-test/tamper:1');
+    const pushed = await push(s, image, parseRef(`${reg.host}/tsbuild/tamper:1`));
+    const layerDigest = pushed.layers[0]!.digest;
+    const file = reg.blobDataPath(layerDigest);
+    const fd = openSync(file, 'r+');
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, 5000);
+    b[0] = (b[0] as number) ^ 0xff;
+    writeSync(fd, b, 0, 1, 5000);
+    closeSync(fd);
+    const dst = await freshStore();
+    const err = await pull(dst, normalizeRef(`${reg.host}/tsbuild/tamper:1`)).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err?.code).toBe('DIGEST_MISMATCH');
+    expect(err?.message).toContain(layerDigest);
+    expect(await dst.hasBlob(image.manifest.layers[0]!.digest)).toBe(false);
+    expect(await dst.hasBlob(layerDigest)).toBe(false);
+    await expect(dst.resolve(`${reg.host}/tsbuild/tamper:1`)).rejects.toThrow(/no such image/);
+  });
+
+  it('the CLI pushes and pulls (tsbuild push / pull)', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      stdout: { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream,
+      env: { ...process.env, DOCKER_CONFIG: path.join(work, 'docker-cli') },
+    };
+    expect(await main(['--root', src.root, 'push', 'tsbuild-test/busybox:1', `${reg.host}/cli/busybox:2`], io)).toBe(0);
+    expect(out.join('')).toMatch(/^sha256:[a-f0-9]{64}\n$/);
+    const dstRoot = mkdtempSync(path.join(work, 'cli-store-'));
+    out.length = 0;
+    expect(await main(['--root', dstRoot, 'pull', '--platform', 'linux/amd64', `${reg.host}/cli/busybox:2`], io)).toBe(0);
+    expect(out.join('')).toBe(`${busybox.id}\n`);
+    out.length = 0;
+    expect(await main(['--root', dstRoot, 'pull', '--platform', 'linux/arm64', `${reg.host}/cli/busybox:2`], io)).toBe(125);
+    expect(err.join('')).toMatch(/is for linux\/amd64, not linux\/arm64/);
+    expect(await main(['--root', dstRoot, 'pull', `${reg.host}/cli/missing:1`], io)).toBe(125);
+    expect(err.join('')).toMatch(/MANIFEST_UNKNOWN|404/);
+  });
+});
