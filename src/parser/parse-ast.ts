@@ -1,0 +1,265 @@
+// BuildKit's line-oriented parser: physical lines, parser directives,
+// comments, line continuations and heredoc bodies; each logical line is then
+// split by the Chevrotain grammar (split-command.ts) and its arguments parsed
+// per instruction (line-parsers.ts). No validation happens here.
+import type { SourcePosition, SourceRange } from '../errors.js';
+import type { AstFlag, AstNode, Directives, ParseWarning } from './ast.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { DirectiveError, DirectiveScanner } from './directives.js';
+import { heredocsFromLine, HeredocSyntaxError } from './heredocs.js';
+import type { Heredoc } from './instructions.js';
+import { argumentShape, LineParseError, parseArguments } from './line-parsers.js';
+import { splitCommand } from './split-command.js';
+
+export interface AstResult {
+  nodes: AstNode[];
+  directives: Directives;
+  escape: '\\' | '`';
+  warnings: ParseWarning[];
+  /** BuildKit stops at the first of these */
+  errors: Diagnostic[];
+}
+
+export const MAX_LINE_BYTES = 65535;
+
+interface PhysicalLine {
+  /** without trailing CR/LF */
+  text: string;
+  /** with its line ending */
+  raw: string;
+  /** 0-based offset of the line in the file */
+  offset: number;
+}
+
+function physicalLines(source: string): PhysicalLine[] {
+  const lines: PhysicalLine[] = [];
+  let start = 0;
+  let bom = 0;
+  if (source.charCodeAt(0) === 0xfeff) bom = 1;
+  while (start < source.length) {
+    const nl = source.indexOf('\n', start);
+    const end = nl === -1 ? source.length : nl + 1;
+    const from = start === 0 ? bom : start;
+    const raw = source.slice(from, end);
+    let t = raw.length;
+    while (t > 0 && (raw.charCodeAt(t - 1) === 10 || raw.charCodeAt(t - 1) === 13)) t--;
+    lines.push({ text: raw.slice(0, t), raw, offset: from });
+    start = end;
+  }
+  return lines;
+}
+
+const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+function trimLeft(s: string): string {
+  const m = LEADING_WS.exec(s);
+  return m ? s.slice(m[0].length) : s;
+}
+
+function isComment(s: string): boolean {
+  return trimLeft(s).startsWith('#');
+}
+
+interface Segment {
+  logStart: number;
+  line: number; // 1-based
+  column: number; // 1-based column of logStart
+  offset: number;
+}
+
+function byteLength(s: string): number {
+  return s.length * 3 < 65536 ? s.length : Buffer.byteLength(s, 'utf8');
+}
+
+export function parseAst(source: string, file: string): AstResult {
+  const lines = physicalLines(source);
+  const scanner = new DirectiveScanner();
+  const nodes: AstNode[] = [];
+  const warnings: ParseWarning[] = [];
+  const errors: Diagnostic[] = [];
+  const pos = (lineIdx: number, column: number): SourcePosition => {
+    const l = lines[lineIdx];
+    return { line: lineIdx + 1, column: column + 1, offset: (l?.offset ?? source.length) + column };
+  };
+  const lineRange = (from: number, to: number): SourceRange => ({
+    file,
+    start: pos(from, 0),
+    end: pos(to, lines[to]?.text.length ?? 0),
+  });
+  const fail = (message: string, from: number, to: number, code = 'PARSE'): AstResult => {
+    errors.push(diagnostic(code, message, lineRange(Math.min(from, lines.length - 1), Math.min(to, lines.length - 1))));
+    return result();
+  };
+  const result = (): AstResult => ({
+    nodes,
+    directives: Object.fromEntries(scanner.seen) as Directives,
+    escape: scanner.escape as '\\' | '`',
+    warnings,
+    errors,
+  });
+
+  const continuation = (text: string): { text: string; more: boolean } => {
+    const esc = scanner.escape;
+    let end = text.length;
+    while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+    if (end === 0 || text[end - 1] !== esc) return { text, more: false };
+    if (end >= 2 && text[end - 2] === esc) return { text, more: false };
+    return { text: text.slice(0, end - 1), more: true };
+  };
+
+  let i = 0;
+  while (i < lines.length) {
+    const first = lines[i] as PhysicalLine;
+    if (byteLength(first.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
+    const startIdx = i;
+    const left = trimLeft(first.text);
+    try {
+      scanner.scan(left);
+    } catch (e) {
+      if (e instanceof DirectiveError) return fail(e.message, i, i, 'DIRECTIVE');
+      throw e;
+    }
+    i++;
+    if (left.startsWith('#')) continue;
+    const firstCont = continuation(left);
+    if (!firstCont.more && firstCont.text.length === 0) continue;
+
+    const segments: Segment[] = [];
+    const leftCol = first.text.length - left.length;
+    segments.push({ logStart: 0, line: startIdx + 1, column: leftCol + 1, offset: first.offset + leftCol });
+    let line = firstCont.text;
+    let more = firstCont.more;
+    let emptyContinuation = false;
+    while (more && i < lines.length) {
+      const l = lines[i] as PhysicalLine;
+      if (byteLength(l.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
+      i++;
+      if (isComment(l.text)) continue;
+      if (trimLeft(l.text).length === 0) {
+        emptyContinuation = true;
+        continue;
+      }
+      const c = continuation(l.text);
+      segments.push({ logStart: line.length, line: i, column: 1, offset: l.offset });
+      line += c.text;
+      more = c.more;
+    }
+    const endIdx = i - 1;
+    const posAt = (o: number): SourcePosition => {
+      let s = segments[0] as Segment;
+      for (let k = segments.length - 1; k >= 0; k--) {
+        const seg = segments[k] as Segment;
+        if (seg.logStart <= o) {
+          s = seg;
+          break;
+        }
+      }
+      const d = o - s.logStart;
+      return { line: s.line, column: s.column + d, offset: s.offset + d };
+    };
+    const range = (a: number, b: number): SourceRange => ({ file, start: posAt(a), end: posAt(b) });
+    if (emptyContinuation) {
+      warnings.push({ message: `Empty continuation line found in: ${line}`, range: lineRange(startIdx, endIdx) });
+    }
+
+    let node: AstNode;
+    try {
+      node = nodeFromLine(line, 0, scanner.escape as '\\' | '`', range, posAt);
+    } catch (e) {
+      if (e instanceof LineParseError) return fail(e.message, startIdx, endIdx, e.code);
+      throw e;
+    }
+
+    const target = heredocTarget(node);
+    let lastIdx = endIdx;
+    if (target && line.includes('<<')) {
+      let words;
+      try {
+        words = heredocsFromLine(line);
+      } catch (e) {
+        if (e instanceof HeredocSyntaxError) return fail(e.message, startIdx, endIdx, 'HEREDOC');
+        throw e;
+      }
+      for (const w of words) {
+        const bodyStart = i;
+        let content = '';
+        let terminated = false;
+        while (i < lines.length) {
+          const l = lines[i] as PhysicalLine;
+          i++;
+          const candidate = w.chomp ? l.text.replace(/^\t+/, '') : l.text;
+          if (candidate === w.name) {
+            terminated = true;
+            break;
+          }
+          content += l.raw;
+        }
+        if (!terminated) {
+          errors.push(diagnostic('UNTERMINATED_HEREDOC', `unterminated heredoc ${w.name}: no line '${w.name}' ends it`, range(w.start, w.end)));
+          return result();
+        }
+        const heredoc: Heredoc = {
+          name: w.name,
+          fileDescriptor: w.fileDescriptor,
+          expand: w.expand,
+          chomp: w.chomp,
+          content,
+          range: range(w.start, w.end),
+          bodyRange: { file, start: pos(bodyStart, 0), end: pos(i - 1, 0) },
+        };
+        target.heredocs.push(heredoc);
+      }
+      lastIdx = i - 1;
+    }
+    node.range = lineRange(startIdx, lastIdx);
+    nodes.push(node);
+  }
+  if (nodes.length === 0) {
+    errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
+  }
+  return result();
+}
+
+/** RUN, COPY, ADD (not in JSON form), or the one nested in ONBUILD */
+function heredocTarget(node: AstNode): AstNode | undefined {
+  let n = node;
+  if (n.keyword.toLowerCase() === 'onbuild' && n.nested) n = n.nested;
+  const k = n.keyword.toLowerCase();
+  if (k !== 'run' && k !== 'copy' && k !== 'add') return undefined;
+  return n.json ? undefined : n;
+}
+
+/** one logical line (or ONBUILD's rest, at `base` within it) to a node */
+export function nodeFromLine(
+  line: string,
+  base: number,
+  escape: '\\' | '`',
+  range: (a: number, b: number) => SourceRange,
+  posAt: (o: number) => SourcePosition,
+): AstNode {
+  const split = splitCommand(line, escape);
+  const flags: AstFlag[] = split.flags.map((f) => ({ text: f.text, range: range(base + f.start, base + f.end) }));
+  const shape = argumentShape(split.keyword);
+  const restStart = base + split.restStart;
+  const node: AstNode = {
+    keyword: split.keyword,
+    keywordRange: range(base + split.keywordStart, base + split.keywordStart + split.keyword.length),
+    flags,
+    args: [],
+    json: false,
+    rest: split.rest,
+    restRange: range(restStart, restStart + split.rest.length),
+    original: line,
+    heredocs: [],
+    range: range(base, base + line.length),
+    posAt,
+  };
+  if (shape === 'onbuild') {
+    if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, range, posAt);
+    return node;
+  }
+  const parsed = parseArguments(shape, split.rest, escape);
+  node.args = parsed.args;
+  node.json = parsed.json;
+  return node;
+}
