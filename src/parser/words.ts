@@ -158,6 +158,12 @@ class ShellWord {
             if (escaped === undefined) break; // an escape at the very end is dropped
             words.addRawChar(escaped);
             result += escaped;
+          } else if (ch === '<' && this.peek() === '<') {
+            // `<<` keeps the whitespace after it in the same word (`<<  EOF`): heredoc detection relies on it
+            let op = ch + (this.next() as string);
+            for (let sp = this.peek(); sp !== undefined && isShellSpace(sp); sp = this.peek()) op += this.next() as string;
+            words.addRawString(op);
+            result += op;
           } else {
             words.addChar(ch);
             result += ch;
@@ -260,6 +266,9 @@ class ShellWord {
     } else if (!'+-?#%'.includes(ch)) {
       throw new LexFailure(`unsupported modifier (${modifier}) in substitution`);
     }
+    if (nullIsUnset && (ch === '#' || ch === '%')) {
+      throw new LexFailure(`unsupported modifier (${modifier}) in substitution`);
+    }
 
     let word: string;
     try {
@@ -283,7 +292,6 @@ class ShellWord {
         return value;
       case '#':
       case '%': {
-        if (nullIsUnset) throw new LexFailure(`unsupported modifier (${modifier}) in substitution`);
         // #/% remove the shortest match, ##/%% the longest
         const greedy = word.startsWith(ch);
         const pattern = greedy ? word.slice(1) : word;

@@ -1,0 +1,425 @@
+// The contract between Node and native/boxinit (the C helper that sets up a
+// container inside its new namespaces). Everything the helper needs is
+// decided here in TypeScript; the helper only acts.
+//
+// ── How a container starts ────────────────────────────────────────────────
+//   const argv = boxinitArgv(config);            // [program, ...args]
+//   spawn argv[0] with argv.slice(1) and stdio:
+//     fd 0,1,2  the container's stdin/stdout/stderr (stdin: /dev/null without -i;
+//               with tty: boxinit relays between them and the pty master, so
+//               pipes are fine — never hand the host's terminal in)
+//     fd 3      CONFIG_FD: a pipe; write encodeBoxinitConfig(config) into it.
+//               With tty, keep it open and write encodeWindowSize(rows, cols)
+//               whenever the host window changes; otherwise end it.
+//     fd 4      REPORT_FD: a pipe; read it to EOF (it reaches EOF when the
+//               container has exited — util-linux `unshare` keeps a copy open).
+//               Feed everything read to parseBoxinitReport().
+//   Then wait for the process: its exit status is the container's status
+//   (unshare passes the child's status through; killed by signal n: the
+//   spawned process dies of the same signal → report 128+n).
+//
+// argv[0] is `boxinit` itself (stage 1) when cgroups must be joined first:
+// it writes its pid into each cgroup.procs file, then execs `unshare …` so
+// that the new cgroup namespace is rooted in the container's cgroup. Without
+// cgroups to join, argv[0] is `unshare` (one exec less). With netnsPath,
+// `nsenter --net=PATH` comes before `unshare` (and `--net` is not unshared).
+//
+// ── Signals ───────────────────────────────────────────────────────────────
+// `unshare --fork` ignores SIGINT/SIGTERM in its parent process. To signal the
+// container, send the signal to the host pid of the container's PID 1, which
+// boxinit reports as the first report line ({"event":"pid","pid":N}; see
+// parseBoxinitReport → `pid`). Without init mode PID 1 is the user's command
+// and (as in Docker) ignores signals it has no handler for; SIGKILL always
+// works. Killing the spawned process kills the container (--kill-child).
+//
+// ── Config wire format (fd 3) ─────────────────────────────────────────────
+// A sequence of records: u32 little-endian LENGTH, then LENGTH bytes made of
+// `KEY\0VALUE` (VALUE may be empty and may contain NULs for multi-field
+// records or bytes for `seccomp`). The first record is `version`=`1`, the
+// last `end`. After `end`, only `winsize` records may follow (tty mode).
+// Keys (repeatable ones marked *):
+//   version   "1"
+//   rootfs    "overlay\0TARGET\0OPTIONS" | "dir\0TARGET\0SOURCE"
+//             overlay: mount -t overlay overlay -o OPTIONS TARGET (OPTIONS ready-made,
+//             escaped, including redirect_dir=off,metacopy=off). dir: bind SOURCE on
+//             TARGET (TARGET may equal SOURCE). Mounted inside the new mount namespace,
+//             so nothing is visible on the host and nothing needs unmounting.
+//   mount*    "TYPE\0SOURCE\0DEST\0OPTIONS"   TYPE bind|tmpfs; DEST inside the container;
+//             OPTIONS comma list: ro, nosuid, nodev, noexec, rbind, anything else is
+//             handed to mount(2) as data (e.g. size=64m,mode=1777). Missing mount
+//             points are created (a file when SOURCE is not a directory).
+//   masked*   container path: bind /dev/null over a file, read-only tmpfs over a dir
+//   readonly* container path: bind-remounted read-only
+//   sysfs     "ro" | "rw" (default ro)
+//   file*     "DEST\0SOURCE" bind a host file (e.g. /etc/hosts prepared by TS) on DEST
+//   hostname  string
+//   readonly_root "1"
+//   cwd       absolute container path (created when missing, must stay inside the root)
+//   arg*      argv of the command (arg[0] is looked up in PATH of the env, as execvp)
+//   env*      "NAME=VALUE"
+//   uid, gid  decimal;  group*  decimal supplementary gid
+//   cap_bounding / cap_effective / cap_permitted / cap_inheritable / cap_ambient
+//             hex u64 masks (bit n = capability n)
+//   no_new_privs "1"
+//   seccomp   raw classic BPF: struct sock_filter[] (8 bytes each, little-endian)
+//   tty       "ROWS COLS"  allocate a pty from the container's /dev/ptmx
+//   init      "1"  boxinit stays PID 1, forks the command, reaps, forwards signals
+//   end       ""
+//   winsize   "ROWS COLS" (after end, tty mode only)
+//
+// ── Report wire format (fd 4) ─────────────────────────────────────────────
+// JSON lines. {"event":"pid","pid":N} first (host pid of PID 1). On a failing
+// step: {"stage":"STAGE","errno":E,"message":"…"} and boxinit exits with
+// BOXINIT_FAILED_STATUS, except stage "exec": 127 (not found) / 126 (not
+// executable or other execve failure), as Docker does. After a successful
+// execve nothing more is written (the fd is close-on-exec).
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TsbuildError } from '../errors.js';
+
+export const CONFIG_FD = 3;
+export const REPORT_FD = 4;
+/** exit status of boxinit when a setup step failed (the report says which) */
+export const BOXINIT_FAILED_STATUS = 125;
+
+export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
+export const DEFAULT_NAMESPACES: readonly Namespace[] = ['pid', 'mount', 'uts', 'ipc', 'net', 'cgroup'];
+
+export type BoxinitRootfs =
+  /** options: the full overlay option string (lowerdir=…,upperdir=…,workdir=…,redirect_dir=off,metacopy=off), escaped */
+  | { kind: 'overlay'; target: string; options: string }
+  /** vfs driver: a plain directory, bind-mounted on target (target may equal path) */
+  | { kind: 'dir'; target: string; path: string };
+
+export interface BoxinitMount {
+  type: 'bind' | 'tmpfs';
+  /** host path for bind; ignored for tmpfs */
+  source: string;
+  /** absolute path inside the container */
+  destination: string;
+  /** ro, nosuid, nodev, noexec, rbind; others become mount data (size=…, mode=…) */
+  options: string[];
+}
+
+/** the five capability sets; bit n = capability n (see capabilities.ts) */
+export interface CapabilitySets {
+  bounding: bigint;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+export interface BoxinitConfig {
+  rootfs: BoxinitRootfs;
+  /** user mounts (-v, --mount, --tmpfs), applied in order after /proc, /dev, /sys */
+  mounts: BoxinitMount[];
+  /** Docker's masked paths (DOCKER_MASKED_PATHS), empty for --privileged */
+  maskedPaths: string[];
+  /** Docker's read-only paths (DOCKER_READONLY_PATHS), empty for --privileged */
+  readonlyPaths: string[];
+  /** /sys read-only (default true; false for --privileged) */
+  sysfsReadonly: boolean;
+  hostname: string;
+  /** host files bound over /etc/hostname, /etc/hosts, /etc/resolv.conf (any may be absent) */
+  files: { hostname?: string; hosts?: string; resolvConf?: string };
+  readonlyRoot: boolean;
+  /** absolute path inside the container */
+  cwd: string;
+  argv: string[];
+  /** NAME=VALUE; PATH from here is used to look argv[0] up */
+  env: string[];
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  capabilities: CapabilitySets;
+  noNewPrivileges: boolean;
+  /** compiled classic BPF (seccomp/compile.ts), or undefined for unconfined */
+  seccomp?: Uint8Array;
+  /** a pseudo-terminal with this initial size, or undefined */
+  tty?: { rows: number; cols: number };
+  /** --init: boxinit stays PID 1 */
+  init: boolean;
+  /** cgroup.procs files to join before the namespaces are created */
+  cgroupProcs: string[];
+  /** namespaces to create (default DEFAULT_NAMESPACES) */
+  namespaces: readonly Namespace[];
+  /** join this network namespace (nsenter --net=) instead of creating one */
+  netnsPath?: string;
+}
+
+/** Docker's masked paths (moby oci/defaults.go) */
+export const DOCKER_MASKED_PATHS: readonly string[] = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+/** Docker's read-only paths (moby oci/defaults.go) */
+export const DOCKER_READONLY_PATHS: readonly string[] = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
+
+// ── encoder ────────────────────────────────────────────────────────────────
+
+function record(key: string, value: Uint8Array | string): Buffer {
+  const v = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+  const k = Buffer.from(`${key}\0`, 'utf8');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(k.length + v.length, 0);
+  return Buffer.concat([head, k, v]);
+}
+
+function checkString(what: string, s: string): void {
+  if (s.includes('\0')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `${what} contains a NUL byte: ${JSON.stringify(s)}`);
+}
+
+function checkId(what: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > 0xfffffffe) {
+    throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `${what} ${n} is not a valid numeric id`);
+  }
+}
+
+function mask(m: bigint): string {
+  if (m < 0n || m >= 1n << 64n) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `capability mask ${m} out of range`);
+  return m.toString(16);
+}
+
+/** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
+export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
+  const out: Buffer[] = [record('version', '1')];
+  const r = c.rootfs;
+  if (!path.isAbsolute(r.target)) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `rootfs target must be absolute: ${r.target}`);
+  if (r.kind === 'overlay') {
+    checkString('overlay options', r.options);
+    out.push(record('rootfs', `overlay\0${r.target}\0${r.options}`));
+  } else {
+    checkString('rootfs path', r.path);
+    out.push(record('rootfs', `dir\0${r.target}\0${r.path}`));
+  }
+  for (const m of c.mounts) {
+    for (const s of [m.source, m.destination, ...m.options]) checkString('mount', s);
+    if (!m.destination.startsWith('/')) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `mount destination must be absolute: ${m.destination}`);
+    }
+    out.push(record('mount', `${m.type}\0${m.source}\0${m.destination}\0${m.options.join(',')}`));
+  }
+  for (const p of c.maskedPaths) out.push(record('masked', p));
+  for (const p of c.readonlyPaths) out.push(record('readonly', p));
+  out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
+  const files: [string, string | undefined][] = [
+    ['/etc/hostname', c.files.hostname],
+    ['/etc/hosts', c.files.hosts],
+    ['/etc/resolv.conf', c.files.resolvConf],
+  ];
+  for (const [dest, src] of files) if (src !== undefined) out.push(record('file', `${dest}\0${src}`));
+  checkString('hostname', c.hostname);
+  if (c.hostname !== '') out.push(record('hostname', c.hostname));
+  if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+  if (!c.cwd.startsWith('/')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `working directory must be absolute: ${c.cwd}`);
+  out.push(record('cwd', c.cwd));
+  if (c.argv.length === 0) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'no command to run');
+  for (const a of c.argv) {
+    checkString('argument', a);
+    out.push(record('arg', a));
+  }
+  for (const e of c.env) {
+    checkString('environment variable', e);
+    out.push(record('env', e));
+  }
+  checkId('uid', c.uid);
+  checkId('gid', c.gid);
+  out.push(record('uid', String(c.uid)), record('gid', String(c.gid)));
+  for (const g of c.additionalGids) {
+    checkId('group', g);
+    out.push(record('group', String(g)));
+  }
+  const caps = c.capabilities;
+  out.push(
+    record('cap_bounding', mask(caps.bounding)),
+    record('cap_effective', mask(caps.effective)),
+    record('cap_permitted', mask(caps.permitted)),
+    record('cap_inheritable', mask(caps.inheritable)),
+    record('cap_ambient', mask(caps.ambient)),
+  );
+  if (c.noNewPrivileges) out.push(record('no_new_privs', '1'));
+  if (c.seccomp !== undefined) {
+    if (c.seccomp.length === 0 || c.seccomp.length % 8 !== 0 || c.seccomp.length / 8 > 4096) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `seccomp program has ${c.seccomp.length} bytes (need 1..4096 instructions of 8 bytes)`);
+    }
+    out.push(record('seccomp', c.seccomp));
+  }
+  if (c.tty) out.push(record('tty', `${c.tty.rows} ${c.tty.cols}`));
+  if (c.init) out.push(record('init', '1'));
+  out.push(record('end', ''));
+  return Buffer.concat(out);
+}
+
+/** A window-size change, written on CONFIG_FD after the config (tty mode). */
+export function encodeWindowSize(rows: number, cols: number): Buffer {
+  return record('winsize', `${Math.max(0, rows | 0)} ${Math.max(0, cols | 0)}`);
+}
+
+// ── where boxinit is, and how to start it ─────────────────────────────────
+
+/**
+ * Path of the compiled helper: native/build/boxinit next to the package, both
+ * from src/runtime/ (tsx, tests) and from the bundled dist/. TSBUILD_BOXINIT
+ * overrides. Throws a TsbuildError when it was not built.
+ */
+export function boxinitPath(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env.TSBUILD_BOXINIT;
+  if (override) {
+    if (!existsSync(override)) throw notBuilt([override]);
+    return override;
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const tried: string[] = [];
+  let dir = here;
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(dir, 'native', 'build', 'boxinit');
+    tried.push(candidate);
+    if (existsSync(candidate)) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw notBuilt(tried);
+}
+
+function notBuilt(tried: string[]): TsbuildError {
+  return new TsbuildError(
+    'runtime',
+    'BOXINIT_MISSING',
+    `the container helper boxinit was not built (looked at ${tried.join(', ')}); ` +
+      `run 'npm run build:native' (needs a C compiler: apt-get install -y gcc libc6-dev)`,
+  );
+}
+
+const unshareFlag: Record<Namespace, string> = {
+  pid: '--pid',
+  mount: '--mount',
+  uts: '--uts',
+  ipc: '--ipc',
+  net: '--net',
+  cgroup: '--cgroup',
+};
+
+export interface BoxinitArgvOptions {
+  /** default boxinitPath() */
+  boxinit?: string;
+  /** default 'unshare' (PATH lookup) */
+  unshare?: string;
+  /** default 'nsenter' (PATH lookup) */
+  nsenter?: string;
+}
+
+/** The argv to spawn (argv[0] is the program). Pure apart from boxinitPath(). */
+export function boxinitArgv(
+  c: Pick<BoxinitConfig, 'cgroupProcs' | 'namespaces' | 'netnsPath'>,
+  o: BoxinitArgvOptions = {},
+): string[] {
+  const boxinit = o.boxinit ?? boxinitPath();
+  const ns = c.namespaces.filter((n) => !(n === 'net' && c.netnsPath !== undefined));
+  if (!ns.includes('mount') || !ns.includes('pid')) {
+    throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'boxinit needs new pid and mount namespaces');
+  }
+  const unshare = [o.unshare ?? 'unshare', '--fork', '--kill-child', ...ns.map((n) => unshareFlag[n]), '--propagation', 'private', '--', boxinit, '--stage2'];
+  const inner = c.netnsPath !== undefined ? [o.nsenter ?? 'nsenter', `--net=${c.netnsPath}`, '--', ...unshare] : unshare;
+  if (c.cgroupProcs.length === 0) return inner;
+  const stage1 = [boxinit];
+  for (const p of c.cgroupProcs) stage1.push('--join-cgroup', p);
+  return [...stage1, '--', ...inner];
+}
+
+// ── report ─────────────────────────────────────────────────────────────────
+
+export interface BoxinitFailure {
+  stage: string;
+  errno: number;
+  message: string;
+}
+
+export interface BoxinitReport {
+  /** host pid of the container's PID 1, once reported */
+  pid?: number;
+  /** the failing step, if any */
+  failure?: BoxinitFailure;
+  /** the failure as the error to show, if any (code BOXINIT_<STAGE>) */
+  error?: TsbuildError;
+  /** for a failure: the exit status `run` should pass on (127 not found, 126 not executable, else 125) */
+  exitStatus?: number;
+}
+
+const errnoNames: Record<number, string> = {};
+for (const [name, num] of Object.entries(os.constants.errno)) errnoNames[num] = name;
+
+/** strerror-like text for an errno number */
+export function errnoText(errno: number): string {
+  const name = errnoNames[errno];
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EINVAL: 'invalid argument',
+    ENOTDIR: 'not a directory',
+    EEXIST: 'file exists',
+    EBUSY: 'device or resource busy',
+    ENOEXEC: 'exec format error',
+    ELOOP: 'too many levels of symbolic links',
+    ENOSPC: 'no space left on device',
+    ENODEV: 'no such device',
+    ENOSYS: 'function not implemented',
+    EROFS: 'read-only file system',
+  };
+  if (name === undefined) return `errno ${errno}`;
+  return text[name] ? `${text[name]} (${name})` : name;
+}
+
+/** Parses what boxinit wrote on REPORT_FD (complete or partial lines). */
+export function parseBoxinitReport(bytes: Uint8Array | string): BoxinitReport {
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+  const report: BoxinitReport = {};
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      continue; // a line cut short by a crash: ignore it
+    }
+    if (typeof obj !== 'object' || obj === null) continue;
+    const o = obj as Record<string, unknown>;
+    if (o.event === 'pid' && typeof o.pid === 'number') report.pid = o.pid;
+    if (typeof o.stage === 'string' && report.failure === undefined) {
+      const failure: BoxinitFailure = {
+        stage: o.stage,
+        errno: typeof o.errno === 'number' ? o.errno : 0,
+        message: typeof o.message === 'string' ? o.message : '',
+      };
+      report.failure = failure;
+      const code = `BOXINIT_${failure.stage.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+      const cause = failure.errno !== 0 ? `: ${errnoText(failure.errno)}` : '';
+      const message =
+        failure.stage === 'exec' ? failure.message : `container setup failed at ${failure.stage}: ${failure.message}${cause}`;
+      report.error = new TsbuildError('runtime', code, message, {
+        details: [`boxinit stage ${failure.stage}, errno ${failure.errno}`],
+      });
+      report.exitStatus =
+        failure.stage === 'exec' ? (failure.errno === 2 || failure.errno === 20 ? 127 : 126) : BOXINIT_FAILED_STATUS;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,291 @@
+// The life cycle of an attached container run: id → state dir → spec →
+// root filesystem + /etc files → boxinit (through sys/exec) with stdio wired
+// → signals forwarded → exit status passed through → everything cleaned up
+// (in `finally`, so failures and Ctrl-C clean up too).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { TsbuildError } from '../errors.js';
+import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
+import { Cleanup } from './cleanup.js';
+import { toBoxinitConfig } from './container-config.js';
+import { hostnameFile, hostsFile, resolvConfFile } from './hosts.js';
+import { makeContainerLayerDirs, overlayOptions } from './overlay.js';
+import { reclaimStale } from './reclaim.js';
+import { readRootfsFile } from './rootfs-files.js';
+import type { RunOptions } from './run-options.js';
+import { loadSeccompProgram } from './seccomp-choice.js';
+import { buildSpec, type ContainerSpec, type ImageRunConfig } from './spec.js';
+import { containerDir, containersDir, nameOwner, processRef, readState, releaseName, reserveName, writeState, type ContainerState } from './state.js';
+import { spawnAttached, type AttachedChild, type StdioSlot } from './sys/exec.js';
+import { copyLayers } from './vfs.js';
+
+/** what the root filesystem is made of */
+export type RootfsSource =
+  /** --rootfs DIR: the directory itself is the only (read-only) layer */
+  | { kind: 'dir'; dir: string }
+  /** an image: its unpacked read-only layers, topmost first */
+  | { kind: 'layers'; layersTopFirst: string[] };
+
+export interface RunRequest {
+  root: string;
+  options: RunOptions;
+  /** the image as the user named it (or the --rootfs dir), for messages and state */
+  imageName: string;
+  image: ImageRunConfig;
+  source: RootfsSource;
+  envFileEntries: string[];
+  hostEnv: Record<string, string | undefined>;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function lowers(source: RootfsSource): string[] {
+  return source.kind === 'dir' ? [source.dir] : source.layersTopFirst;
+}
+
+/** Runs the container attached to our stdio; resolves to its exit status. */
+export async function runAttached(req: RunRequest): Promise<number> {
+  const { root, options } = req;
+  await reclaimStale(root).catch(() => undefined);
+
+  const id = newContainerId();
+  const layers = lowers(req.source);
+  const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
+  const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
+  const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
+  await checkBindSources(spec);
+
+  const cleanup = new Cleanup();
+  const dir = containerDir(root, id);
+  let state: ContainerState | undefined;
+  try {
+    await mkdir(containersDir(root), { recursive: true, mode: 0o700 });
+    await mkdir(dir, { mode: 0o700 });
+    if (options.rm) cleanup.defer(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+    if (options.name !== undefined) await claimName(root, options.name, id, cleanup, options.rm);
+
+    const merged = path.join(dir, 'merged');
+    state = {
+      version: 1,
+      id,
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      status: 'created',
+      createdAt: new Date().toISOString(),
+      owner: await processRef(process.pid),
+      rm: options.rm,
+      image: req.imageName,
+      paths: { dir, merged },
+    };
+    await writeState(dir, state);
+
+    const rootfs = await prepareRootfs(req.source, options, dir, state);
+    const files = {
+      hostname: path.join(dir, 'hostname'),
+      hosts: path.join(dir, 'hosts'),
+      resolvConf: path.join(dir, 'resolv.conf'),
+    };
+    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => undefined);
+    await Promise.all([
+      writeFile(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 }),
+      writeFile(files.hosts, hostsFile(), { mode: 0o644 }),
+      writeFile(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 }),
+    ]);
+    const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
+    const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
+    const status = await runBoxinit(req, spec, config, cleanup, async (child) => {
+      state = { ...(state as ContainerState), status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) };
+      await writeState(dir, state);
+    });
+    state = { ...state, status: 'exited', exitStatus: status };
+    if (!options.rm) await writeState(dir, state);
+    return status;
+  } finally {
+    if (state && state.status !== 'exited' && !options.rm) await writeState(dir, { ...state, status: 'exited' }).catch(() => undefined);
+    await cleanup.dispose();
+  }
+}
+
+async function checkBindSources(spec: ContainerSpec): Promise<void> {
+  for (const m of spec.mounts) {
+    if (m.type !== 'bind') continue;
+    if (existsSync(m.source)) continue;
+    // Docker creates a missing -v host directory; --mount insists it exists
+    if (m.flag.startsWith('-v ')) await mkdir(m.source, { recursive: true, mode: 0o755 });
+    else throw new TsbuildError('usage', 'BIND_SOURCE_MISSING', `${m.flag}: bind source path does not exist: ${m.source}`);
+  }
+}
+
+async function claimName(root: string, name: string, id: string, cleanup: Cleanup, rmAfter: boolean): Promise<void> {
+  if (!(await reserveName(root, name, id))) {
+    const other = await nameOwner(root, name);
+    const otherState = other ? await readState(containerDir(root, other)) : undefined;
+    if (otherState) {
+      throw new TsbuildError('usage', 'NAME_IN_USE', `the container name "${name}" is already in use by container ${other?.slice(0, 12)}`);
+    }
+    // the owner is gone (a crash between reserving and writing state): take the name over
+    await releaseName(root, name);
+    if (!(await reserveName(root, name, id))) throw new TsbuildError('usage', 'NAME_IN_USE', `the container name "${name}" is already in use`);
+  }
+  if (rmAfter) cleanup.defer(`release name ${name}`, () => releaseName(root, name));
+}
+
+async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState): Promise<BoxinitRootfs> {
+  const merged = path.join(dir, 'merged');
+  if (options.storageDriver === 'vfs') {
+    await mkdir(merged, { mode: 0o755 });
+    if (source.kind === 'dir') {
+      state.paths.rootfs = source.dir;
+      return { kind: 'dir', target: merged, path: source.dir };
+    }
+    const copy = path.join(dir, 'rootfs');
+    await copyLayers([...source.layersTopFirst].reverse(), copy);
+    state.paths.rootfs = copy;
+    return { kind: 'dir', target: merged, path: copy };
+  }
+  const dirs = await makeContainerLayerDirs(dir);
+  state.paths.upper = dirs.upper;
+  state.paths.work = dirs.work;
+  return { kind: 'overlay', target: dirs.merged, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work }) };
+}
+
+function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number): StdioSlot {
+  const std = [process.stdin, process.stdout, process.stderr][fd];
+  return stream === std ? 'inherit' : 'pipe';
+}
+
+const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
+
+/** Spawns boxinit, feeds the config, forwards signals, waits; returns the exit status. */
+async function runBoxinit(
+  req: RunRequest,
+  spec: ContainerSpec,
+  config: ReturnType<typeof toBoxinitConfig>,
+  cleanup: Cleanup,
+  onStarted: (child: AttachedChild) => Promise<void>,
+): Promise<number> {
+  const [program, ...args] = boxinitArgv(config);
+  const encoded = encodeBoxinitConfig(config);
+  const extra: StdioSlot[] = [];
+  extra[CONFIG_FD - 3] = 'pipe';
+  extra[REPORT_FD - 3] = 'pipe';
+  const child = await spawnAttached(program as string, args, {
+    stdin: spec.interactive ? stdioSlot(req.stdin, 0) : 'ignore',
+    stdout: stdioSlot(req.stdout, 1),
+    stderr: stdioSlot(req.stderr, 2),
+    extra,
+  });
+  // from here on the container exists: make sure it dies with us
+  cleanup.defer('stop the container', async () => {
+    if (child.kill('SIGKILL')) await child.exited;
+  });
+  const configPipe = child.extra.get(CONFIG_FD) as NonNullable<ReturnType<typeof child.extra.get>>;
+  const reportPipe = child.extra.get(REPORT_FD) as NonNullable<ReturnType<typeof child.extra.get>>;
+  configPipe.on('error', () => undefined);
+  configPipe.write(encoded);
+  if (!spec.tty) configPipe.end();
+  else {
+    const out = req.stdout as NodeJS.WritableStream & { rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
+    const onResize = () => {
+      if (!configPipe.destroyed) configPipe.write(encodeWindowSize(out.rows || 24, out.columns || 80));
+    };
+    if (req.stdout.isTTY) {
+      out.on('resize', onResize);
+      cleanup.defer('stop watching the window size', () => void out.off('resize', onResize));
+    }
+    const stdinRaw = req.stdin as NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
+    if (spec.interactive && stdinRaw.isTTY && stdinRaw.setRawMode) {
+      stdinRaw.setRawMode(true);
+      cleanup.defer('restore the terminal', () => void stdinRaw.setRawMode?.(false));
+    }
+    void child.exited.then(() => configPipe.destroy());
+  }
+  wireStreams(req, child, spec.interactive);
+
+  // the report: {"event":"pid"} first, then possibly a failure
+  let reportText = '';
+  let pid1: number | undefined;
+  const pending: NodeJS.Signals[] = [];
+  let interrupts = 0;
+  const deliver = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(pid1 as number, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (sig === 'SIGINT' && ++interrupts >= 3) {
+      req.stderr.write('tsbuild: third interrupt: killing the container\n');
+      child.kill('SIGKILL');
+      return;
+    }
+    if (pid1 === undefined) pending.push(sig);
+    else deliver(sig);
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((sig) => {
+    const h = () => onSignal(sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  cleanup.defer('restore signal handlers', () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  });
+
+  const reportDone = new Promise<void>((resolve) => {
+    reportPipe.setEncoding('utf8');
+    reportPipe.on('data', (chunk: string) => {
+      reportText += chunk;
+      if (pid1 === undefined) {
+        const r = parseBoxinitReport(reportText);
+        if (r.pid !== undefined) {
+          pid1 = r.pid;
+          for (const sig of pending.splice(0)) deliver(sig);
+        }
+      }
+    });
+    reportPipe.on('end', resolve);
+    reportPipe.on('close', resolve);
+    reportPipe.on('error', () => resolve());
+  });
+  await onStarted(child);
+  const [exit] = await Promise.all([child.exited, reportDone]);
+
+  const report = parseBoxinitReport(reportText);
+  if (report.failure) {
+    if (report.failure.stage === 'exec') {
+      const name = spec.argv[0] as string;
+      const why = report.failure.errno === 2 || report.failure.errno === 20 ? 'not found' : (report.error?.message.replace(/^exec: [^:]*: /, '') ?? 'cannot execute');
+      const msg = report.failure.message.startsWith('exec:') ? report.failure.message : `exec: ${name}: ${why}`;
+      req.stderr.write(`tsbuild: ${msg}\n`);
+      return report.exitStatus ?? 126;
+    }
+    throw report.error ?? new TsbuildError('runtime', 'BOXINIT_FAILED', 'container setup failed');
+  }
+  if (report.pid === undefined) {
+    const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.exitCode}`;
+    throw new TsbuildError('runtime', 'CONTAINER_START_FAILED', `the container did not start: ${[program, ...args].join(' ')}: ${how}`);
+  }
+  if (exit.signal) return 128 + (SIGNAL_NUMBERS[exit.signal] ?? 0);
+  return exit.exitCode ?? 125;
+}
+
+/** pipes our streams in and out when they are not the process's own fds */
+function wireStreams(req: RunRequest, child: AttachedChild, interactive: boolean): void {
+  if (child.stdout) (child.stdout as Readable).on('data', (b: Buffer) => req.stdout.write(b));
+  if (child.stderr) (child.stderr as Readable).on('data', (b: Buffer) => req.stderr.write(b));
+  if (interactive && child.stdin) {
+    const stdin = child.stdin as Writable;
+    stdin.on('error', () => undefined);
+    req.stdin.pipe(stdin);
+    void child.exited.then(() => req.stdin.unpipe(stdin));
+  }
+}

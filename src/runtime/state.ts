@@ -1,0 +1,112 @@
+// Container state: ROOT/containers/ID/state.json, written by temp + rename.
+// Liveness is a pid *and* its start time from /proc/PID/stat, so a recycled
+// pid is never mistaken for the container.
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+export interface ProcessRef {
+  pid: number;
+  /** field 22 of /proc/PID/stat (clock ticks since boot) */
+  startTime: string;
+}
+
+export interface ContainerState {
+  version: 1;
+  id: string;
+  name?: string;
+  status: ContainerStatus;
+  createdAt: string;
+  /** the tsbuild process that owns the container (attached run) */
+  owner: ProcessRef;
+  /** the spawned process whose death ends the container (unshare --kill-child) */
+  process?: ProcessRef;
+  /** host pid of the container's PID 1 */
+  pid1?: number;
+  exitStatus?: number;
+  rm: boolean;
+  image: string;
+  paths: { dir: string; upper?: string; work?: string; merged: string; rootfs?: string };
+}
+
+export function containersDir(root: string): string {
+  return path.join(root, 'containers');
+}
+
+export function containerDir(root: string, id: string): string {
+  return path.join(containersDir(root), id);
+}
+
+export function namesDir(root: string): string {
+  return path.join(containersDir(root), '.names');
+}
+
+export async function writeState(dir: string, state: ContainerState): Promise<void> {
+  const file = path.join(dir, 'state.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  await rename(tmp, file);
+}
+
+export async function readState(dir: string): Promise<ContainerState | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as ContainerState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** field 22 of /proc/PID/stat, or undefined when there is no such process */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: split after the last ')'
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export async function processRef(pid: number): Promise<ProcessRef> {
+  const startTime = await processStartTime(pid);
+  if (startTime === undefined) throw new Error(`process ${pid} is gone`);
+  return { pid, startTime };
+}
+
+export async function isAlive(ref: ProcessRef | undefined): Promise<boolean> {
+  return ref !== undefined && (await processStartTime(ref.pid)) === ref.startTime;
+}
+
+/** Reserves a container name (O_EXCL file under .names/); false when taken. */
+export async function reserveName(root: string, name: string, id: string): Promise<boolean> {
+  await mkdir(namesDir(root), { recursive: true });
+  try {
+    await writeFile(path.join(namesDir(root), name), id, { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+export async function nameOwner(root: string, name: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path.join(namesDir(root), name), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function releaseName(root: string, name: string): Promise<void> {
+  await rm(path.join(namesDir(root), name), { force: true });
+}
+
+export async function listContainerIds(root: string): Promise<string[]> {
+  try {
+    return (await readdir(containersDir(root))).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch {
+    return [];
+  }
+}
