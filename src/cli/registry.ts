@@ -5,6 +5,8 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  graph: async () => (await import('./commands/graph.js')).command,
+  parse: async () => (await import('./commands/parse.js')).command,
   version: async () => (await import('./commands/version.js')).command,
 };
 
