@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  graph: async () => (await import('./commands/graph.js')).command,
   history: async () => (await import('./commands/history.js')).command,
   images: async () => (await import('./commands/images.js')).command,
   import: async () => (await import('./commands/import.js')).command,
@@ -12,6 +13,7 @@ export const commands: Record<string, CommandLoader> = {
   load: async () => (await import('./commands/load.js')).command,
   login: async () => (await import('./commands/login.js')).command,
   logout: async () => (await import('./commands/logout.js')).command,
+  parse: async () => (await import('./commands/parse.js')).command,
   prune: async () => (await import('./commands/prune.js')).command,
   pull: async () => (await import('./commands/pull.js')).command,
   push: async () => (await import('./commands/push.js')).command,
