@@ -159,6 +159,28 @@ describe('save and load', () => {
     await expect(s.resolve('bad:1')).rejects.toThrow(/no such image/);
   });
 
+  it('loads zstd-compressed layers (through the zstd CLI)', async (ctx) => {
+    try {
+      execFileSync('zstd', ['--version'], { stdio: 'ignore' });
+    } catch {
+      ctx.skip('needs the zstd CLI');
+    }
+    const layer = readFileSync(rootfsTar);
+    const zst = execFileSync('zstd', ['-q', '-c', rootfsTar]);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }));
+    const dir = path.join(base, 'zst');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'c.json'), config);
+    writeFileSync(path.join(dir, 'l.tar.zst'), zst);
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['zst:1'], Layers: ['l.tar.zst'] }]));
+    const file = path.join(base, 'zst.tar');
+    await createTar({ cwd: dir, file, portable: true }, ['.']);
+    const s = await newStore('s');
+    const [got] = await loadArchive(s, createReadStream(file), file);
+    expect(got?.id).toBe(sha256(config));
+    expect((await s.resolve('zst:1')).manifest.layers[0]?.digest).toBe(sha256(layer));
+  });
+
   it('refuses archive paths that leave the archive', async () => {
     const dir = path.join(base, 'evil');
     mkdirSync(dir);

@@ -105,5 +105,10 @@ describe('image commands', () => {
     expect(bad.code).toBe(125);
     expect(bad.err).toMatch(/has 1 problem\(s\)\n  in:1: layer 0: blob sha256:[a-f0-9]{64} is corrupt/);
     expect(existsSync(path.join(root, 'image/index.json'))).toBe(true);
+    const refused = await cli(['save', '-o', 'broken.tar', 'in:1']);
+    expect(refused.code).toBe(125);
+    expect(refused.err).toMatch(/cannot write broken\.tar: .*blobs\/sha256\/[a-f0-9]{64} is corrupt/);
+    expect(existsSync(path.join(base, 'broken.tar'))).toBe(false);
+    expect(readdirSync(base).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });
