@@ -61,7 +61,7 @@ struct mountspec {
 };
 
 struct config {
-  char *root_kind, *root_target, *root_data;
+  char *root_kind, *root_target, *root_data, *root_base;
   struct mountspec *mounts;
   size_t nmounts;
   struct strv masked, readonly, files, args, env;
@@ -209,6 +209,7 @@ static void read_config(void) {
       cfg.root_kind = field(&cur, end);
       cfg.root_target = field(&cur, end);
       cfg.root_data = field(&cur, end);
+      cfg.root_base = field(&cur, end);
     } else if (!strcmp(key, "mount")) {
       cfg.mounts = realloc(cfg.mounts, (cfg.nmounts + 1) * sizeof *cfg.mounts);
       if (!cfg.mounts) fail("config", "out of memory");
@@ -383,6 +384,7 @@ static void mount_rootfs(void) {
     fail("rootfs", "no rootfs in the config");
   }
   if (!strcmp(cfg.root_kind, "overlay")) {
+    if (cfg.root_base[0] && chdir(cfg.root_base) < 0) fail("rootfs", "chdir %s", cfg.root_base);
     if (mount("overlay", cfg.root_target, "overlay", 0, cfg.root_data) < 0)
       fail("rootfs", "mount overlay on %s", cfg.root_target);
   } else if (!strcmp(cfg.root_kind, "dir")) {
@@ -793,13 +795,44 @@ static int stage1(int argc, char **argv) {
   fail("unshare", "exec %s", argv[i + 1]);
 }
 
-static void report_pid(void) {
-  char buf[64], line[96];
-  ssize_t n = readlink("/proc/self", buf, sizeof buf - 1); /* still the host's /proc: the host pid */
-  if (n <= 0) return;
-  buf[n] = 0;
-  int len = snprintf(line, sizeof line, "{\"event\":\"pid\",\"pid\":%d}\n", atoi(buf));
+/* Outside the new pid namespace (unshare does not fork): fork PID 1, then
+ * stay as its parent: forward signals to it, and exit with its status
+ * (128+n when a signal killed it). Returns in the child. */
+static void parent_of_pid1(void) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
+  if (sigprocmask(SIG_BLOCK, &set, &old) < 0) fail("fork", "block signals");
+  if (chdir("/") < 0) fail("fork", "chdir /");
+  pid_t child = fork();
+  if (child < 0) fail("fork", "fork PID 1");
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("fork", "set the parent-death signal");
+    return;
+  }
+  char line[96];
+  int len = snprintf(line, sizeof line, "{\"event\":\"pid\",\"pid\":%d}\n", (int)child);
   write_all(report_fd, line, (size_t)len);
+  /* keep nothing of the container: its config, report and stdio belong to PID 1 */
+  syscall(SYS_close_range, 3U, ~0U, 0);
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+    if (null > 2) close(null);
+  }
+  for (;;) {
+    siginfo_t si;
+    if (sigwaitinfo(&set, &si) < 0) continue;
+    if (si.si_signo != SIGCHLD) {
+      kill(child, si.si_signo);
+      continue;
+    }
+    int st;
+    pid_t w = waitpid(child, &st, WNOHANG);
+    if (w == child) _exit(status_of(st));
+  }
 }
 
 int main(int argc, char **argv) {
@@ -813,13 +846,13 @@ int main(int argc, char **argv) {
                "(started by tsbuild; see src/runtime/boxinit-protocol.ts)\n");
     return 2;
   }
+  if (getpid() != 1) parent_of_pid1();
   if (getpid() != 1) {
     errno = EINVAL;
-    fail("usage", "stage 2 must run as PID 1 of a new pid namespace");
+    fail("usage", "stage 2 must run in a new pid namespace (unshare --pid)");
   }
   fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC);
   read_config();
-  report_pid();
 
   mount_rootfs();
   mount_proc_sys();
