@@ -614,9 +614,23 @@ static void switch_user(void) {
   if (setresuid(cfg.uid, cfg.uid, cfg.uid) < 0) fail("user", "setuid %u", (unsigned)cfg.uid);
 }
 
-static void set_caps(void) {
+/* The capabilities boxinit holds itself (its permitted set): a container can
+ * never get more, so the sets asked for are trimmed to it (as when the host
+ * withholds e.g. CAP_SYS_RESOURCE; --privileged then means "all we have"). */
+static uint64_t own_caps(void) {
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &hdr, data) < 0) fail("capabilities", "capget");
+  return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+}
+
+static void set_caps(uint64_t have) {
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  cfg.cap_effective &= have;
+  cfg.cap_permitted &= have;
+  cfg.cap_inheritable &= have;
+  cfg.cap_ambient &= have;
   for (int i = 0; i < 2; i++) {
     data[i].effective = (uint32_t)(cfg.cap_effective >> (32 * i));
     data[i].permitted = (uint32_t)(cfg.cap_permitted >> (32 * i));
@@ -869,9 +883,10 @@ int main(int argc, char **argv) {
 
   /* runc's order: without no_new_privs seccomp needs CAP_SYS_ADMIN, so load it first */
   if (!cfg.no_new_privs) load_seccomp();
+  uint64_t have = own_caps();
   drop_bounding();
   switch_user();
-  set_caps();
+  set_caps(have);
   if (cfg.no_new_privs) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "set no_new_privs");
     load_seccomp();
