@@ -162,7 +162,9 @@ async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: str
   const dirs = await makeContainerLayerDirs(dir);
   state.paths.upper = dirs.upper;
   state.paths.work = dirs.work;
-  return { kind: 'overlay', target: dirs.merged, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work }) };
+  // relative to the store root: the container's mount table shows no host paths
+  const baseDir = path.dirname(path.dirname(dir));
+  return { kind: 'overlay', target: dirs.merged, baseDir, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work, baseDir }) };
 }
 
 function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number): StdioSlot {
@@ -218,28 +220,18 @@ async function runBoxinit(
   }
   wireStreams(req, child, spec.interactive);
 
-  // the report: {"event":"pid"} first, then possibly a failure
+  // signals to tsbuild go to the spawned boxinit, which forwards them to PID 1
   let reportText = '';
-  let pid1: number | undefined;
-  const pending: NodeJS.Signals[] = [];
   let interrupts = 0;
-  const deliver = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid1 as number, sig);
-    } catch {
-      /* already gone */
-    }
-  };
   const onSignal = (sig: NodeJS.Signals): void => {
     if (sig === 'SIGINT' && ++interrupts >= 3) {
       req.stderr.write('tsbuild: third interrupt: killing the container\n');
       child.kill('SIGKILL');
       return;
     }
-    if (pid1 === undefined) pending.push(sig);
-    else deliver(sig);
+    child.kill(sig);
   };
-  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((sig) => {
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const).map((sig) => {
     const h = () => onSignal(sig);
     process.on(sig, h);
     return [sig, h] as const;
@@ -251,14 +243,11 @@ async function runBoxinit(
   const reportDone = new Promise<void>((resolve) => {
     reportPipe.setEncoding('utf8');
     reportPipe.on('data', (chunk: string) => {
+      const first = !reportText.includes('\n');
       reportText += chunk;
-      if (pid1 === undefined) {
+      if (first && reportText.includes('\n')) {
         const r = parseBoxinitReport(reportText);
-        if (r.pid !== undefined) {
-          pid1 = r.pid;
-          events.pid1(r.pid);
-          for (const sig of pending.splice(0)) deliver(sig);
-        }
+        if (r.pid !== undefined) events.pid1(r.pid);
       }
     });
     reportPipe.on('end', resolve);
