@@ -5,7 +5,17 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  history: async () => (await import('./commands/history.js')).command,
+  images: async () => (await import('./commands/images.js')).command,
+  import: async () => (await import('./commands/import.js')).command,
+  inspect: async () => (await import('./commands/inspect.js')).command,
+  load: async () => (await import('./commands/load.js')).command,
+  prune: async () => (await import('./commands/prune.js')).command,
+  rmi: async () => (await import('./commands/rmi.js')).command,
   run: async () => (await import('./commands/run.js')).command,
+  save: async () => (await import('./commands/save.js')).command,
+  system: async () => (await import('./commands/system.js')).command,
+  tag: async () => (await import('./commands/tag.js')).command,
   version: async () => (await import('./commands/version.js')).command,
 };
 
