@@ -850,11 +850,10 @@ static void parent_of_pid1(void) {
 }
 
 int main(int argc, char **argv) {
-  if (fcntl(REPORT_FD, F_GETFD) >= 0) {
-    report_fd = REPORT_FD;
-    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
-  }
+  if (fcntl(REPORT_FD, F_GETFD) >= 0) report_fd = REPORT_FD;
+  /* stage 1 hands fds 3 and 4 on through unshare; stage 2 closes them on exec */
   if (argc >= 2 && strcmp(argv[1], "--stage2") != 0) return stage1(argc, argv);
+  if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   if (argc < 2) {
     dprintf(2, "usage: boxinit --join-cgroup FILE... -- unshare ... -- boxinit --stage2\n"
                "(started by tsbuild; see src/runtime/boxinit-protocol.ts)\n");

@@ -29,13 +29,13 @@ describe.skipIf(!!why)('boxinit basics', () => {
   });
   afterAll(() => busybox?.cleanup());
   beforeEach(() => {
-    mountsBefore = hostMountinfo();
     root = overlayRoot(busybox.dir);
+    mountsBefore = hostMountinfo(root.base, busybox.dir);
   });
   afterEach(() => {
     try {
       // nothing mounted on the host, before or after a container
-      expect(hostMountinfo()).toEqual(mountsBefore);
+      expect(hostMountinfo(root.base, busybox.dir)).toEqual(mountsBefore);
     } finally {
       root.cleanup();
     }

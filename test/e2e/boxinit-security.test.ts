@@ -44,12 +44,12 @@ describe.skipIf(!!why)('boxinit security', () => {
     if (tools) rmSync(tools, { recursive: true, force: true });
   });
   beforeEach(() => {
-    mountsBefore = hostMountinfo();
     root = overlayRoot(busybox.dir);
+    mountsBefore = hostMountinfo(root.base, busybox.dir, tools);
   });
   afterEach(() => {
     try {
-      expect(hostMountinfo()).toEqual(mountsBefore);
+      expect(hostMountinfo(root.base, busybox.dir, tools)).toEqual(mountsBefore);
     } finally {
       root.cleanup();
     }

@@ -1,7 +1,7 @@
 // Runs native/build/boxinit for real (as root), without the rest of the
 // runtime: spawns the argv from boxinitArgv() with node:child_process, writes
 // the encoded config on fd 3 and collects the report from fd 4.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +81,7 @@ export interface BoxinitResult {
   stderr: string;
   report: BoxinitReport;
   reportText: string;
+  elapsedMs: number;
 }
 
 export interface RunOptions {
@@ -90,13 +91,17 @@ export interface RunOptions {
   /** window sizes written after the config (tty mode), 200 ms apart */
   resize?: [number, number][];
   timeoutMs?: number;
+  /** called with the spawned process (to send it signals) */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSYS: 31 };
 
 export function runBoxinit(config: BoxinitConfig, o: RunOptions = {}): Promise<BoxinitResult> {
   const argv = boxinitArgv(config);
+  const started = Date.now();
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  o.onSpawn?.(child);
   const cfgPipe = child.stdio[3] as Writable;
   const reportPipe = child.stdio[4] as Readable;
   cfgPipe.on('error', () => {});
@@ -115,6 +120,7 @@ export function runBoxinit(config: BoxinitConfig, o: RunOptions = {}): Promise<B
   } else {
     cfgPipe.end();
   }
+  child.stdin!.on('error', () => {});
   child.stdin!.end(o.stdin ?? '');
   let stdout = '';
   let stderr = '';
@@ -139,14 +145,21 @@ export function runBoxinit(config: BoxinitConfig, o: RunOptions = {}): Promise<B
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const status = code ?? 128 + (signal ? (signalNumbers[signal] ?? 0) : 0);
-      resolve({ status, stdout, stderr, report: parseBoxinitReport(reportText), reportText });
+      resolve({ status, stdout, stderr, report: parseBoxinitReport(reportText), reportText, elapsedMs: Date.now() - started });
     });
   });
 }
 
-export function hostMountinfo(): string[] {
-  // mount ids and the per-line optional fields stay stable; compare whole lines
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).sort();
+/**
+ * The host's mount table lines that mention one of `paths` (the test's own temp
+ * dirs: anything a container leaked would be mounted there). Other engineers'
+ * tests mount and unmount elsewhere on the shared machine at the same time.
+ */
+export function hostMountinfo(...paths: string[]): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l && (paths.length === 0 || paths.some((p) => l.includes(p))))
+    .sort();
 }
 
 /** Compiles a C file with `cc -static` to OUT. */
