@@ -153,8 +153,14 @@ export class RegistryClient {
     const ok = options.ok ?? [];
     if (!res.ok && !ok.includes(res.status)) {
       const why = await describeFailure(res);
-      const code = res.status === 401 || res.status === 403 ? 'REGISTRY_UNAUTHORIZED' : res.status === 404 ? 'REGISTRY_NOT_FOUND' : 'REGISTRY_REQUEST';
-      throw registryError(code, `${method} ${url}: ${res.status} ${why}`);
+      if (res.status === 401 || res.status === 403) {
+        const c = this.options.credentials;
+        const hint = c
+          ? `the login of '${c.username}' on ${this.endpoint.registry} may not ${this.options.actions.join('/')} ${this.endpoint.repository}`
+          : `${this.endpoint.registry} needs a login for this: run 'tsbuild login ${this.endpoint.registry}'`;
+        throw registryError('REGISTRY_UNAUTHORIZED', `${method} ${url}: ${res.status} ${why} (${hint})`);
+      }
+      throw registryError(res.status === 404 ? 'REGISTRY_NOT_FOUND' : 'REGISTRY_REQUEST', `${method} ${url}: ${res.status} ${why}`);
     }
     return res;
   }
