@@ -5,10 +5,20 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  history: async () => (await import('./commands/history.js')).command,
+  images: async () => (await import('./commands/images.js')).command,
+  import: async () => (await import('./commands/import.js')).command,
+  inspect: async () => (await import('./commands/inspect.js')).command,
+  load: async () => (await import('./commands/load.js')).command,
   login: async () => (await import('./commands/login.js')).command,
   logout: async () => (await import('./commands/logout.js')).command,
+  prune: async () => (await import('./commands/prune.js')).command,
   pull: async () => (await import('./commands/pull.js')).command,
   push: async () => (await import('./commands/push.js')).command,
+  rmi: async () => (await import('./commands/rmi.js')).command,
+  save: async () => (await import('./commands/save.js')).command,
+  system: async () => (await import('./commands/system.js')).command,
+  tag: async () => (await import('./commands/tag.js')).command,
   version: async () => (await import('./commands/version.js')).command,
 };
 

@@ -61,17 +61,18 @@ export function encodeHeaders(e: TarEntryMeta): Buffer {
   const block = Buffer.alloc(BLOCK);
   const overflow = ustar.encode(block);
   if (overflow) {
-    // the fields that did not fit, in a fixed order
+    // node-tar could not fit the path (or a string is not ASCII): carry it in PAX
     const split = block.subarray(0, 100).indexOf(0);
     const written = (block[345] ? block.subarray(345, 500).toString('utf8').replace(/\0.*$/s, '') + '/' : '') +
       block.subarray(0, split < 0 ? 100 : split).toString('utf8');
     if (written !== e.path || !isPlainAscii(e.path, 255)) records.push(paxRecord('path', e.path));
     if (e.linkpath !== undefined && !isPlainAscii(e.linkpath, 100)) records.push(paxRecord('linkpath', e.linkpath));
-    if (e.uid > MAX_OCTAL_8) records.push(paxRecord('uid', String(e.uid)));
-    if (e.gid > MAX_OCTAL_8) records.push(paxRecord('gid', String(e.gid)));
-    if (e.size > MAX_OCTAL_12) records.push(paxRecord('size', String(e.size)));
-    if (e.mtime > MAX_OCTAL_12 || e.mtime < 0) records.push(paxRecord('mtime', String(e.mtime)));
   }
+  // numbers too large for octal fields were written as 0 above: PAX has them, in a fixed order
+  if (e.uid > MAX_OCTAL_8) records.push(paxRecord('uid', String(e.uid)));
+  if (e.gid > MAX_OCTAL_8) records.push(paxRecord('gid', String(e.gid)));
+  if (e.size > MAX_OCTAL_12) records.push(paxRecord('size', String(e.size)));
+  if (e.mtime > MAX_OCTAL_12 || e.mtime < 0) records.push(paxRecord('mtime', String(e.mtime)));
   if (e.xattrs) {
     for (const name of [...e.xattrs.keys()].sort()) records.push(paxRecord(`SCHILY.xattr.${name}`, e.xattrs.get(name)!));
   }
@@ -102,4 +103,15 @@ export function encodeHeaders(e: TarEntryMeta): Buffer {
 export function padding(size: number): number {
   const r = size % BLOCK;
   return r === 0 ? 0 : BLOCK - r;
+}
+
+/** An in-memory tar (entries as given, in order, plus the end blocks): small fixtures and synthetic layers. */
+export function encodeTar(entries: ReadonlyArray<{ meta: TarEntryMeta; data?: Buffer }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const { meta, data } of entries) {
+    const body = data ?? Buffer.alloc(0);
+    parts.push(encodeHeaders({ ...meta, size: body.length }), body, Buffer.alloc(padding(body.length)));
+  }
+  parts.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(parts);
 }
