@@ -11,8 +11,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { commitImage } from '../../src/image/manifest.js';
-import { mediaTypes } from '../../src/image/oci.js';
+import { Readable } from 'node:stream';
+import { importRootfs } from '../../src/image/import.js';
 import type { ImageStore } from '../../src/image/store.js';
 
 export type RegistryAuth = { kind: 'none' } | { kind: 'basic'; users: Record<string, string> } | { kind: 'token'; users: Record<string, string>; anonymousPull?: boolean };
@@ -190,18 +190,8 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
   }
 }
 
-/** A one-layer image from a tar, through the store API (what `tsbuild import` makes). */
-export async function importTar(store: ImageStore, tar: Buffer, tag: string, cmd: string[] = ['/bin/sh']): Promise<{ id: string; manifestDigest: string }> {
-  const layer = await store.writeBlob(tar, { mediaType: mediaTypes.layer });
-  const config = {
-    created: '1970-01-01T00:00:00Z',
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
-    rootfs: { type: 'layers', diff_ids: [layer.digest] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsbuild test import' }],
-  };
-  const r = await commitImage(store, Buffer.from(JSON.stringify(config)), [layer], [tag]);
+/** A one-layer image from a root file system tar, through the store's import (what `tsbuild import` makes). */
+export async function importTar(store: ImageStore, tar: Buffer, tag: string): Promise<{ id: string; manifestDigest: string }> {
+  const r = await importRootfs(store, Readable.from([tar]), { tags: [tag], sourceName: 'test tar', env: {}, changes: ['CMD ["/bin/sh"]'] });
   return { id: r.id, manifestDigest: r.manifestDigest };
 }
-
