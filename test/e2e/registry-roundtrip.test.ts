@@ -9,7 +9,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, readSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitImage } from '../../src/image/manifest.js';
 import { mediaTypes } from '../../src/image/oci.js';
 import { normalizeRef, parseRef } from '../../src/image/refs.js';
 import { pull } from '../../src/image/registry/pull.js';
@@ -18,26 +17,11 @@ import type { TransferEvent } from '../../src/image/registry/events.js';
 import { ImageStore } from '../../src/image/store.js';
 import { sha256 } from '../../src/image/digest.js';
 import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
+import { importTar, startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import { missing } from '../helpers/requires.js';
 import { main } from '../../src/cli/main.js';
 
 const why = missing('registry', 'skopeo', 'busybox', 'root');
-
-/** A one-layer image from a tar, through the store API (what `tsbuild import` makes). */
-export async function importTar(store: ImageStore, tar: Buffer, tag: string, cmd: string[] = ['/bin/sh']): Promise<{ id: string; manifestDigest: string }> {
-  const layer = await store.writeBlob(tar, { mediaType: mediaTypes.layer });
-  const config = {
-    created: '1970-01-01T00:00:00Z',
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
-    rootfs: { type: 'layers', diff_ids: [layer.digest] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'tsbuild test import' }],
-  };
-  const r = await commitImage(store, Buffer.from(JSON.stringify(config)), [layer], [tag]);
-  return { id: r.id, manifestDigest: r.manifestDigest };
-}
 
 /** A tar of one file with random content (incompressible), made with GNU tar. */
 function randomTar(dir: string, name: string, bytes: number): Buffer {

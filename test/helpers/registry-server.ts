@@ -11,6 +11,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { importRootfs } from '../../src/image/import.js';
+import type { ImageStore } from '../../src/image/store.js';
 
 export type RegistryAuth = { kind: 'none' } | { kind: 'basic'; users: Record<string, string> } | { kind: 'token'; users: Record<string, string>; anonymousPull?: boolean };
 
@@ -185,4 +188,10 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     await cleanup();
     throw err;
   }
+}
+
+/** A one-layer image from a root file system tar, through the store's import (what `tsbuild import` makes). */
+export async function importTar(store: ImageStore, tar: Buffer, tag: string): Promise<{ id: string; manifestDigest: string }> {
+  const r = await importRootfs(store, Readable.from([tar]), { tags: [tag], sourceName: 'test tar', env: {}, changes: ['CMD ["/bin/sh"]'] });
+  return { id: r.id, manifestDigest: r.manifestDigest };
 }

@@ -34,6 +34,16 @@ export function registryError(code: string, message: string, cause?: unknown): T
   return new TsbuildError('image', code, message, { cause });
 }
 
+/** Errors of requests that were already retried as often as the policy allows. */
+const exhausted = new WeakSet<object>();
+
+/** A request the registry answered with an error status. */
+export class RegistryHttpError extends TsbuildError {
+  constructor(code: string, message: string, readonly status: number) {
+    super('image', code, message);
+  }
+}
+
 /** The code of a network failure as undici reports it (on err.cause). */
 function networkCode(err: unknown): string {
   const e = err as { code?: string; cause?: { code?: string; name?: string } ; name?: string };
@@ -152,11 +162,23 @@ export class RegistryClient {
     }
     const ok = options.ok ?? [];
     if (!res.ok && !ok.includes(res.status)) {
-      const why = await describeFailure(res);
-      const code = res.status === 401 || res.status === 403 ? 'REGISTRY_UNAUTHORIZED' : res.status === 404 ? 'REGISTRY_NOT_FOUND' : 'REGISTRY_REQUEST';
-      throw registryError(code, `${method} ${url}: ${res.status} ${why}`);
+      const e = await this.#statusError(method, url, res);
+      if (!options.noRetry) exhausted.add(e);
+      throw e;
     }
     return res;
+  }
+
+  async #statusError(method: string, url: string, res: Response): Promise<RegistryHttpError> {
+    const why = await describeFailure(res);
+    if (res.status === 401 || res.status === 403) {
+      const c = this.options.credentials;
+      const hint = c
+        ? `the login of '${c.username}' on ${this.endpoint.registry} may not ${this.options.actions.join('/')} ${this.endpoint.repository}`
+        : `${this.endpoint.registry} needs a login for this: run 'tsbuild login ${this.endpoint.registry}'`;
+      return new RegistryHttpError('REGISTRY_UNAUTHORIZED', `${method} ${url}: ${res.status} ${why} (${hint})`, res.status);
+    }
+    return new RegistryHttpError(res.status === 404 ? 'REGISTRY_NOT_FOUND' : 'REGISTRY_REQUEST', `${method} ${url}: ${res.status} ${why}`, res.status);
   }
 
   async #fetchWithRetry(method: string, url: string, options: RequestOptions): Promise<Response> {
@@ -170,7 +192,7 @@ export class RegistryClient {
         const code = networkCode(err);
         const delay = options.noRetry ? undefined : nextDelay(this.#retry, attempt, { networkError: code }, Math.random());
         if (delay === undefined) {
-          throw registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, err);
+          throw markExhausted(!options.noRetry, registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, err));
         }
         await this.#sleep(delay);
         continue;
@@ -198,11 +220,16 @@ export class RegistryClient {
 }
 
 /** A failure worth another try of a larger unit: a 5xx or a dropped connection. */
+function markExhausted<E extends object>(yes: boolean, e: E): E {
+  if (yes) exhausted.add(e);
+  return e;
+}
+
 function retryableOutcome(err: unknown): { status: number } | { networkError: string } | undefined {
+  if (typeof err === 'object' && err !== null && exhausted.has(err)) return undefined;
   if (err instanceof TsbuildError) {
     if (err.code === 'REGISTRY_UNREACHABLE' || err.code === 'REGISTRY_STREAM') return { networkError: networkCode(err.cause) };
-    const m = /: (\d{3}) /.exec(err.message);
-    if (err.code === 'REGISTRY_REQUEST' && m) return { status: Number(m[1]) };
+    if (err instanceof RegistryHttpError) return { status: err.status };
     return undefined;
   }
   return { networkError: networkCode(err) };

@@ -8,11 +8,11 @@
 // naming the uncompressed layers is stored, and the registry's manifest
 // digest is returned (the repo digest).
 import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { TsbuildError } from '../../errors.js';
 import { parseConfig } from '../config.js';
+import { decompress } from '../decompress.js';
 import { isDigest, sha256, type Digest } from '../digest.js';
 import type { Descriptor, Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
@@ -23,7 +23,7 @@ import { digestMismatch, downloadVerified, fetchVerifiedBlob } from './download.
 import { endpointFor, manifestUrl, referenceOf, type InsecureOptions } from './endpoint.js';
 import type { TransferListener } from './events.js';
 import { mapLimit } from './limit.js';
-import { detectManifestKind, layerCompression, manifestAccept, sniffCompression, storedLayerMediaType, type Compression } from './media-types.js';
+import { detectManifestKind, manifestAccept, storedLayerMediaType } from './media-types.js';
 import { formatPlatform, hostPlatform, normalizePlatform, platformMatches, selectPlatform, type PlatformSpec } from './platform.js';
 
 export interface PullOptions extends InsecureOptions {
@@ -84,14 +84,6 @@ export async function fetchManifest(client: RegistryClient, reference: string): 
   });
 }
 
-function decompressor(c: Compression, digest: string): NodeJS.ReadWriteStream | undefined {
-  if (c === 'none') return undefined;
-  if (c === 'gzip') return zlib.createGunzip();
-  const z = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-  if (z) return z();
-  throw new TsbuildError('image', 'LAYER_UNSUPPORTED', `layer ${digest} is zstd-compressed, which this Node (${process.version}) cannot decompress (Node ≥ 22.15 can)`);
-}
-
 export async function pull(store: ImageStore, ref: ImageRef, options: PullOptions = {}): Promise<PullResult> {
   const emit = options.onEvent ?? (() => undefined);
   const ep = endpointFor(ref, options);
@@ -146,15 +138,11 @@ export async function pull(store: ImageStore, ref: ImageRef, options: PullOption
       emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'started', how: 'download' });
       const file = path.join(tmp, `layer-${i}`);
       await downloadVerified(client, layer, file, emit);
-      // verified: now the bytes may be decompressed
-      let compression = layerCompression(layer.mediaType);
-      const head = await readHead(file);
-      if (compression === undefined || (compression !== 'none' && sniffCompression(head) !== compression)) compression = sniffCompression(head);
-      const d = decompressor(compression, layer.digest);
-      const source = d ? createReadStream(file).pipe(d) : createReadStream(file);
+      // verified: now the bytes may be decompressed (gzip, zstd or plain, told by their magic bytes)
+      const { stream, compression } = await decompress(createReadStream(file), `layer ${layer.digest} of ${client.where}`);
       let desc: Descriptor;
       try {
-        desc = await store.writeBlob(source as AsyncIterable<Uint8Array>, { expectedDigest: diffId });
+        desc = await store.writeBlob(stream, { expectedDigest: diffId });
       } catch (err) {
         if (err instanceof TsbuildError && err.code === 'DIGEST_MISMATCH') {
           throw new TsbuildError('image', 'DIGEST_MISMATCH', `layer ${layer.digest} of ${client.where} unpacks to content that does not match the config's diff_id ${diffId}; nothing was stored`, { cause: err });
@@ -187,15 +175,4 @@ export async function pull(store: ImageStore, ref: ImageRef, options: PullOption
   if (ref.tag !== undefined && !options.noTag) result.tag = await store.tag(formatRef({ domain: ref.domain, path: ref.path, tag: ref.tag }), m.digest);
   else await store.addImage(m.digest);
   return result;
-}
-
-async function readHead(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(b, 0, 4, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
