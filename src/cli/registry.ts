@@ -5,11 +5,13 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  graph: async () => (await import('./commands/graph.js')).command,
   history: async () => (await import('./commands/history.js')).command,
   images: async () => (await import('./commands/images.js')).command,
   import: async () => (await import('./commands/import.js')).command,
   inspect: async () => (await import('./commands/inspect.js')).command,
   load: async () => (await import('./commands/load.js')).command,
+  parse: async () => (await import('./commands/parse.js')).command,
   prune: async () => (await import('./commands/prune.js')).command,
   rmi: async () => (await import('./commands/rmi.js')).command,
   run: async () => (await import('./commands/run.js')).command,

@@ -24,6 +24,8 @@ export interface AstNode {
   /** the arguments text after the flags, trimmed, as written */
   rest: string;
   restRange: SourceRange;
+  /** where `rest` starts in the logical line (for posAt) */
+  restOffset: number;
   /** the logical line (continuations joined) */
   original: string;
   heredocs: Heredoc[];

@@ -88,6 +88,7 @@ export interface MountBase {
 
 export interface BindMount extends MountBase {
   type: 'bind';
+  /** '' when not given: the working directory */
   target: string;
   /** path in `from` (or the context); default the root */
   source?: string;

@@ -4,6 +4,7 @@ export class LineParseError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    public range?: import('../errors.js').SourceRange,
   ) {
     super(message);
   }

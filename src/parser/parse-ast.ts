@@ -110,14 +110,19 @@ export function parseAst(source: string, file: string): AstResult {
   let i = 0;
   while (i < lines.length) {
     const first = lines[i] as PhysicalLine;
-    if (byteLength(first.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
+    if (byteLength(first.text) > MAX_LINE_BYTES) {
+      fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
+      i++;
+      continue;
+    }
     const startIdx = i;
     const left = trimLeft(first.text);
     try {
       scanner.scan(left);
     } catch (e) {
-      if (e instanceof DirectiveError) return fail(e.message, i, i, 'DIRECTIVE');
-      throw e;
+      if (!(e instanceof DirectiveError)) throw e;
+      fail(e.message, i, i, 'DIRECTIVE');
+      scanner.done = true;
     }
     i++;
     if (left.startsWith('#')) continue;
@@ -166,8 +171,10 @@ export function parseAst(source: string, file: string): AstResult {
     try {
       node = nodeFromLine(line, 0, scanner.escape as '\\' | '`', range, posAt);
     } catch (e) {
-      if (e instanceof LineParseError) return fail(e.message, startIdx, endIdx, e.code);
-      throw e;
+      if (!(e instanceof LineParseError)) throw e;
+      // BuildKit stops here; we go on to report every problem of the file
+      errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(startIdx, endIdx)));
+      continue;
     }
 
     const target = heredocTarget(node);
@@ -211,10 +218,10 @@ export function parseAst(source: string, file: string): AstResult {
       }
       lastIdx = i - 1;
     }
-    node.range = lineRange(startIdx, lastIdx);
+    node.range = { ...lineRange(startIdx, lastIdx), start: node.keywordRange.start };
     nodes.push(node);
   }
-  if (nodes.length === 0) {
+  if (nodes.length === 0 && errors.length === 0) {
     errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
   }
   return result();
@@ -249,6 +256,7 @@ export function nodeFromLine(
     json: false,
     rest: split.rest,
     restRange: range(restStart, restStart + split.rest.length),
+    restOffset: restStart,
     original: line,
     heredocs: [],
     range: range(base, base + line.length),
@@ -258,7 +266,13 @@ export function nodeFromLine(
     if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, range, posAt);
     return node;
   }
-  const parsed = parseArguments(shape, split.rest, escape);
+  let parsed;
+  try {
+    parsed = parseArguments(shape, split.rest, escape);
+  } catch (e) {
+    if (e instanceof LineParseError && !e.range) e.range = node.restRange;
+    throw e;
+  }
   node.args = parsed.args;
   node.json = parsed.json;
   return node;

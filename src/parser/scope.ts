@@ -14,19 +14,13 @@
 
 import type { Diagnostic } from './diagnostics.js';
 import { diagnostic } from './diagnostics.js';
-import type { ArgInstruction, Instruction } from './instructions.js';
+import type { ArgInstruction, FromInstruction, Instruction } from './instructions.js';
 import { expandWord } from './words.js';
 import type { ShellEnv } from './words.js';
-import { isTsbuildError } from '../errors.js';
+import { parsePlatform, platformArgs, PLATFORM_ARGS, type Platform } from './platform.js';
 
-export interface Platform {
-  /** `linux` */
-  os: string;
-  /** OCI architecture: amd64, arm64, arm, 386, ppc64le, s390x, riscv64 … (never Node's x64) */
-  architecture: string;
-  /** `v7` for arm, `` when none */
-  variant?: string;
-}
+export * from './platform.js';
+import { isTsbuildError } from '../errors.js';
 
 export interface ScopeOptions {
   /** `--build-arg NAME=VALUE` */
@@ -53,74 +47,6 @@ export const PROXY_ARGS: readonly string[] = [
 ];
 
 const PROXY_SET = new Set(PROXY_ARGS);
-
-export const PLATFORM_ARGS: readonly string[] = [
-  'BUILDPLATFORM',
-  'BUILDOS',
-  'BUILDARCH',
-  'BUILDVARIANT',
-  'TARGETPLATFORM',
-  'TARGETOS',
-  'TARGETARCH',
-  'TARGETVARIANT',
-];
-
-const NODE_TO_OCI_ARCH: Record<string, string> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  arm: 'arm',
-  ia32: '386',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-  riscv64: 'riscv64',
-  loong64: 'loong64',
-  mips: 'mips',
-  mipsel: 'mipsle',
-};
-
-/** Maps Node's `process.arch` (and arm version) to an OCI platform. */
-export function platformFromNode(arch: string, os = 'linux', armVersion?: string): Platform {
-  const architecture = NODE_TO_OCI_ARCH[arch] ?? arch;
-  if (architecture === 'arm') return { os, architecture, variant: `v${armVersion ?? '7'}` };
-  return { os, architecture };
-}
-
-/** The platform tsbuild runs on. */
-export function hostPlatform(): Platform {
-  const armVersion = (process.config.variables as Record<string, unknown>)['arm_version'];
-  return platformFromNode(process.arch, process.platform, typeof armVersion === 'string' ? armVersion : undefined);
-}
-
-const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', i386: '386', i686: '386', armhf: 'arm', armel: 'arm' };
-
-/** Parses `os/arch[/variant]` (`linux/arm64`, `linux/arm/v7`) and normalises aliases as containerd does. */
-export function parsePlatform(text: string): Platform | undefined {
-  const parts = text.trim().toLowerCase().split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) return undefined;
-  const [os, arch, variant] = parts as [string, string, string | undefined];
-  const architecture = ARCH_ALIASES[arch] ?? arch;
-  if (architecture === 'arm64') return variant === undefined || variant === 'v8' ? { os, architecture } : { os, architecture, variant };
-  if (architecture === 'arm') return { os, architecture, variant: variant ?? (arch === 'armel' ? 'v6' : 'v7') };
-  return variant === undefined ? { os, architecture } : { os, architecture, variant };
-}
-
-export function formatPlatform(p: Platform): string {
-  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
-
-/** The eight platform ARGs and their values. */
-export function platformArgs(build: Platform, target: Platform): Map<string, string> {
-  return new Map([
-    ['BUILDPLATFORM', formatPlatform(build)],
-    ['BUILDOS', build.os],
-    ['BUILDARCH', build.architecture],
-    ['BUILDVARIANT', build.variant ?? ''],
-    ['TARGETPLATFORM', formatPlatform(target)],
-    ['TARGETOS', target.os],
-    ['TARGETARCH', target.architecture],
-    ['TARGETVARIANT', target.variant ?? ''],
-  ]);
-}
 
 // ---- global scope -------------------------------------------------------------
 
@@ -161,6 +87,56 @@ export function globalScope(globalArgs: readonly ArgInstruction[], opts: ScopeOp
     }
   }
   return { env, metaArgs, declared, diagnostics };
+}
+
+// ---- FROM lines --------------------------------------------------------------
+
+export interface ResolvedFrom {
+  /** the image reference or stage name, expanded */
+  image: string;
+  /** the `--platform` value, expanded */
+  platform?: Platform;
+  /** errors (blank name, bad platform, bad expansion) and UNDEFINED_ARG_IN_FROM warnings */
+  diagnostics: Diagnostic[];
+}
+
+/** Expands a FROM line with the global scope (BuildKit: global ARGs and platform ARGs only). */
+export function resolveFrom(from: FromInstruction, global: GlobalScope, escapeToken?: '\\' | '`'): ResolvedFrom {
+  const diagnostics: Diagnostic[] = [];
+  const undeclared = (unmatched: Set<string>, range: Diagnostic['range']) => {
+    for (const name of unmatched) {
+      if (!global.declared.has(name)) {
+        diagnostics.push(diagnostic('UNDEFINED_ARG_IN_FROM', `FROM argument '${name}' is not declared`, range, 'warning'));
+      }
+    }
+  };
+  let image = '';
+  try {
+    const r = expandWord(from.image.text, global.env, { escapeToken });
+    image = r.result;
+    undeclared(r.unmatched, from.image.range);
+    if (image === '') diagnostics.push(diagnostic('BLANK_BASE_NAME', `base name (${from.image.text}) should not be blank`, from.image.range));
+  } catch (err) {
+    diagnostics.push(expansionDiagnostic(err, from.image.range));
+  }
+  const result: ResolvedFrom = { image, diagnostics };
+  if (from.platform !== undefined) {
+    const { value, range } = from.platform;
+    try {
+      const r = expandWord(value, global.env, { escapeToken });
+      undeclared(r.unmatched, range);
+      if (r.result === '') {
+        diagnostics.push(diagnostic('BAD_PLATFORM', `empty platform value from expression ${value}`, range));
+      } else {
+        const platform = parsePlatform(r.result);
+        if (platform === undefined) diagnostics.push(diagnostic('BAD_PLATFORM', `failed to parse platform ${value}: "${r.result}" is not os/arch[/variant]`, range));
+        else result.platform = platform;
+      }
+    } catch (err) {
+      diagnostics.push(expansionDiagnostic(err, range));
+    }
+  }
+  return result;
 }
 
 // ---- stage scope ----------------------------------------------------------------

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRange } from '../../src/errors.js';
-import type { ArgInstruction, EnvInstruction, Instruction, RunInstruction } from '../../src/parser/instructions.js';
+import type { ArgInstruction, EnvInstruction, FromInstruction, Instruction, RunInstruction } from '../../src/parser/instructions.js';
 import {
   baseFromImageEnv,
   formatPlatform,
   globalScope,
   parsePlatform,
   platformFromNode,
+  resolveFrom,
   stageScope,
   unusedBuildArgs,
 } from '../../src/parser/scope.js';
@@ -41,6 +42,13 @@ function env(...pairs: [string, string][]): EnvInstruction {
 function run(text: string): RunInstruction {
   const r = range();
   return { kind: 'run', keyword: 'RUN', flags: [], range: r, command: { form: 'shell', text, range: r }, mounts: [], heredocs: [] };
+}
+
+function from(image: string, platform?: string): FromInstruction {
+  const r = range();
+  const f: FromInstruction = { kind: 'from', keyword: 'FROM', flags: [], range: r, image: { text: image, range: r } };
+  if (platform !== undefined) f.platform = { value: platform, range: r };
+  return f;
 }
 
 const amd64 = { os: 'linux', architecture: 'amd64' };
@@ -217,5 +225,40 @@ describe('platforms', () => {
     expect(parsePlatform('linux')).toBeUndefined();
     expect(parsePlatform('linux//')).toBeUndefined();
     expect(formatPlatform({ os: 'linux', architecture: 'arm', variant: 'v7' })).toBe('linux/arm/v7');
+  });
+});
+
+describe('FROM lines', () => {
+  it('expand with global and platform ARGs', () => {
+    const g = globalScope([arg('BASE=alpine', 'TAG=3.19')], opts());
+    const r = resolveFrom(from('${BASE}:${TAG}-$TARGETARCH', '$BUILDPLATFORM'), g);
+    expect(r.image).toBe('alpine:3.19-arm');
+    expect(r.platform).toEqual({ os: 'linux', architecture: 'amd64' });
+    expect(r.diagnostics).toEqual([]);
+  });
+
+  it('warn about undeclared ARGs and refuse a blank name', () => {
+    const g = globalScope([arg('DECLARED')], opts());
+    const f = from('${NOPE}${DECLARED}');
+    const r = resolveFrom(f, g);
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([
+      ['UNDEFINED_ARG_IN_FROM', 'warning', "FROM argument 'NOPE' is not declared"],
+      ['BLANK_BASE_NAME', 'error', 'base name (${NOPE}${DECLARED}) should not be blank'],
+    ]);
+    expect(r.diagnostics[0]?.range).toBe(f.image.range);
+  });
+
+  it('refuse an empty or malformed platform', () => {
+    const g = globalScope([arg('P=')], opts());
+    expect(resolveFrom(from('x', '$P'), g).diagnostics[0]?.message).toBe('empty platform value from expression $P');
+    expect(resolveFrom(from('x', 'linux'), g).diagnostics[0]?.code).toBe('BAD_PLATFORM');
+    expect(resolveFrom(from('x', '${P'), g).diagnostics[0]?.code).toBe('WORD_EXPANSION');
+  });
+
+  it('do not see stage ARGs', () => {
+    const g = globalScope([], opts());
+    const s = stageScope([arg('LATE=1')], g, opts());
+    expect(s.declared.has('LATE')).toBe(true);
+    expect(resolveFrom(from('img:$LATE'), g).image).toBe('img:');
   });
 });
