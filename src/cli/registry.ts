@@ -5,6 +5,7 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  build: async () => (await import('./commands/build.js')).command,
   graph: async () => (await import('./commands/graph.js')).command,
   history: async () => (await import('./commands/history.js')).command,
   images: async () => (await import('./commands/images.js')).command,

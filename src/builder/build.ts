@@ -1,0 +1,136 @@
+// One build, start to end: read and parse the Boxfile, walk and hash the
+// context (after .dockerignore), resolve the images the Boxfile names, plan
+// (pure), execute, and store the image (config + manifest) with its tags.
+// Progress goes to the emitter; errors are TsbuildErrors with positions.
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { TsbuildError } from '../errors.js';
+import { ociArchitecture } from '../image/config.js';
+import { loadArchive } from '../image/archive-load.js';
+import { commitImage } from '../image/manifest.js';
+import type { ImageStore } from '../image/store.js';
+import { boxfileError as parseError, hasErrors, parseBoxfile } from '../parser/index.js';
+import type { Instruction } from '../parser/instructions.js';
+import { resolveIgnore } from '../parser/ignore-file.js';
+import { snapshotContext, type ContextStats } from './context.js';
+import type { ProgressEmitter } from './events.js';
+import { executePlan, type BuildResult } from './executor.js';
+import { planBuild } from './plan.js';
+import type { BuildPlan, ResolvedBase } from './plan-types.js';
+
+export interface BuildRequest {
+  store: ImageStore;
+  /** the Boxfile text and the name shown in messages (as given with -f) */
+  boxfileText: string;
+  boxfileDisplay: string;
+  /** absolute path of the Boxfile (for <Boxfile>.dockerignore) */
+  boxfilePath: string;
+  contextDir: string;
+  tags: string[];
+  buildArgs: ReadonlyMap<string, string>;
+  target?: string;
+  noCache?: boolean;
+  labels?: ReadonlyMap<string, string>;
+  secrets?: ReadonlyMap<string, Buffer>;
+  network?: 'default' | 'none' | 'host';
+  /** seconds; from SOURCE_DATE_EPOCH (env or build arg); default 0 */
+  sourceDateEpoch: number;
+  events: ProgressEmitter;
+  /** base directory for relative oci-archive:/docker-archive: paths */
+  cwd: string;
+}
+
+export interface BuildOutcome {
+  id: string;
+  manifestDigest: string;
+  plan: BuildPlan;
+  result: BuildResult;
+  tags: string[];
+  contextStats: ContextStats;
+}
+
+/** the documented default when SOURCE_DATE_EPOCH is not set: 0 (1970-01-01T00:00:00Z), never the clock */
+export const DEFAULT_SOURCE_DATE_EPOCH = 0;
+
+export function sourceDateEpochFrom(env: NodeJS.ProcessEnv, buildArgs: ReadonlyMap<string, string>): number {
+  const raw = buildArgs.get('SOURCE_DATE_EPOCH') ?? env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return DEFAULT_SOURCE_DATE_EPOCH;
+  if (!/^\d+$/.test(raw)) throw new TsbuildError('usage', 'BAD_EPOCH', `SOURCE_DATE_EPOCH must be a whole number of seconds, not '${raw}'`);
+  return Number(raw);
+}
+
+async function resolveImage(store: ImageStore, ref: string, cwd: string): Promise<ResolvedBase> {
+  const archive = /^(oci-archive|docker-archive):(.+)$/.exec(ref);
+  if (archive) {
+    const file = path.resolve(cwd, archive[2] as string);
+    const loaded = await loadArchive(store, createReadStream(file), `${archive[1]}:${file}`);
+    const first = loaded[0];
+    if (!first) throw new TsbuildError('build', 'BASE_ARCHIVE_EMPTY', `${ref}: the archive holds no image`);
+    const img = await store.resolve(first.id);
+    return { ref, manifestDigest: first.manifestDigest, id: first.id, config: img.config };
+  }
+  try {
+    const img = await store.resolve(ref);
+    return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
+  } catch (err) {
+    if (err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND') {
+      throw new TsbuildError('build', 'BASE_NOT_FOUND', `image ${ref} was not found locally (tsbuild import/load it first; pulling from registries is not available yet)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+export async function build(req: BuildRequest): Promise<BuildOutcome> {
+  const { store, events } = req;
+  const parsed = parseBoxfile(req.boxfileText, { file: req.boxfileDisplay });
+  if (hasErrors(parsed.diagnostics)) throw parseError(parsed.diagnostics, req.boxfileText);
+  const boxfile = parsed.value;
+  events.emit({
+    type: 'build-start',
+    boxfile: req.boxfileDisplay,
+    ...(req.target !== undefined ? { target: req.target } : {}),
+    stages: boxfile.stages.map((s) => ({ index: s.index, name: s.name ?? `stage-${s.index}` })),
+  });
+
+  const ignore = resolveIgnore(req.contextDir, req.boxfilePath);
+  const { snapshot, stats } = await snapshotContext(req.contextDir, {
+    ignore: (p) => ignore.matcher.matches(p),
+    cacheDir: path.join(store.root, 'cache', 'context'),
+  });
+
+  const parseTrigger = (text: string): Instruction => {
+    const r = parseBoxfile(`FROM scratch\n${text}\n`, { file: `${req.boxfileDisplay} (ONBUILD of the base image)` });
+    if (hasErrors(r.diagnostics)) throw parseError(r.diagnostics, `FROM scratch\n${text}\n`);
+    const ins = r.value.stages[0]?.instructions[0];
+    if (!ins) throw new TsbuildError('boxfile', 'ONBUILD', `empty ONBUILD trigger in the base image: ${text}`);
+    return ins;
+  };
+
+  const images = new Map<string, ResolvedBase>();
+  const platform = { os: 'linux', architecture: ociArchitecture() };
+  let plan: BuildPlan | undefined;
+  for (let round = 0; round < 8 && !plan; round++) {
+    const res = planBuild({
+      boxfile,
+      buildArgs: req.buildArgs,
+      context: snapshot,
+      images,
+      platform,
+      sourceDateEpoch: req.sourceDateEpoch,
+      ...(req.target !== undefined ? { target: req.target } : {}),
+      ...(req.network ? { network: req.network } : {}),
+      ...(req.labels ? { labels: req.labels } : {}),
+      parseTrigger,
+    });
+    if (res.plan) plan = res.plan;
+    else for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req.cwd));
+  }
+  if (!plan) throw new TsbuildError('internal', 'INTERNAL', 'planning did not settle on a set of images');
+
+  const result = await executePlan({ store, plan, context: snapshot, events, ...(req.noCache ? { noCache: true } : {}), ...(req.secrets ? { secrets: req.secrets } : {}) });
+  const t0 = events.elapsed();
+  events.emit({ type: 'export-start', label: 'exporting to image' });
+  const committed = await commitImage(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
+  events.emit({ type: 'export-done', imageId: committed.id, tags: req.tags, durationMs: events.elapsed() - t0 });
+  return { id: committed.id, manifestDigest: committed.manifestDigest, plan, result, tags: req.tags, contextStats: stats };
+}

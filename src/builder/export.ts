@@ -1,0 +1,64 @@
+// -o outputs besides the store: type=oci|docker,dest=FILE (an archive that is
+// both an OCI layout and a Docker archive, as `tsbuild save` writes),
+// type=local,dest=DIR (the image's root file system as files),
+// type=tar,dest=FILE (the same as one tar).
+import { createWriteStream } from 'node:fs';
+import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import * as tar from 'tar';
+import { TsbuildError, usageError } from '../errors.js';
+import { selectImages, writeArchive } from '../image/archive-save.js';
+import type { ImageStore } from '../image/store.js';
+import { layerDirs, mergedView, type LayerInfo } from './rootfs.js';
+
+export interface OutputSpec {
+  type: 'oci' | 'docker' | 'local' | 'tar';
+  dest: string;
+}
+
+export function parseOutput(value: string, cwd: string): OutputSpec {
+  const fields = new Map<string, string>();
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw usageError(`-o ${value}: want type=TYPE,dest=PATH`);
+    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const type = fields.get('type') ?? 'local';
+  if (type !== 'oci' && type !== 'docker' && type !== 'local' && type !== 'tar') throw usageError(`-o ${value}: type must be oci, docker, local or tar`);
+  const dest = fields.get('dest');
+  if (!dest) throw usageError(`-o ${value}: dest=PATH is needed`);
+  return { type, dest: path.resolve(cwd, dest) };
+}
+
+export async function writeOutput(store: ImageStore, spec: OutputSpec, imageId: string, layers: readonly LayerInfo[]): Promise<void> {
+  try {
+    if (spec.type === 'oci' || spec.type === 'docker') {
+      const selected = await selectImages(store, [imageId]);
+      const out = createWriteStream(spec.dest);
+      await writeArchive(store, selected, out);
+      out.end();
+      await finished(out);
+      return;
+    }
+    const work = await store.tempDir('export');
+    try {
+      const view = await mergedView(await layerDirs(store, layers), work);
+      try {
+        if (spec.type === 'local') {
+          await mkdir(spec.dest, { recursive: true });
+          await cp(view.dir, spec.dest, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, force: true });
+        } else {
+          await tar.c({ cwd: view.dir, file: spec.dest, portable: false, preservePaths: false }, await readdir(view.dir));
+        }
+      } finally {
+        await view.release();
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  } catch (err) {
+    if (err instanceof TsbuildError) throw err;
+    throw new TsbuildError('image', 'OUTPUT_FAILED', `-o type=${spec.type},dest=${spec.dest}: ${(err as Error).message}`, { cause: err });
+  }
+}
