@@ -142,9 +142,11 @@ describe.skipIf(!!missing)('fuzz: word expansion and ignore patterns', () => {
     for (let n = 0; n < 20000; n++) {
       const w = mutate(words[Math.floor(rnd() * words.length)] as string, rnd);
       for (const escapeToken of ['\\', '`'] as const) {
+        const opts = { escapeToken, rawQuotes: rnd() < 0.3, rawEscapes: rnd() < 0.3, skipUnsetEnv: rnd() < 0.3, skipProcessQuotes: rnd() < 0.2 };
         try {
-          const r = expandWord(w, env, { escapeToken });
+          const r = expandWord(w, env, opts);
           expect(typeof r.result).toBe('string');
+          expect(r.words.every((word) => word.length > 0)).toBe(true);
         } catch (err) {
           if (!(err instanceof TsbuildError) || err.code !== 'WORD_EXPANSION') throw err;
           failures++;
