@@ -1,7 +1,7 @@
 // Parses a generated 10,000-instruction Boxfile in-process (every instruction
 // kind) and prints the median time. Run: npx tsx bench/parse.ts [instructions] [runs]
 import { performance } from 'node:perf_hooks';
-import { parseBoxfile } from '../src/parser/boxfile.js';
+import { parseBoxfile } from '../src/parser/index.js';
 import { globalScope, stageScope } from '../src/parser/scope.js';
 
 const INSTRUCTIONS = Number(process.argv[2] ?? 10_000);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TsbuildError } from '../../src/errors.js';
-import { parseBoxfile, parseDump } from '../../src/parser/boxfile.js';
+import { parseBoxfile, parseDump } from '../../src/parser/index.js';
 import { IgnoreMatcher } from '../../src/parser/ignore.js';
 import { globalScope, stageScope } from '../../src/parser/scope.js';
 import { expandWord } from '../../src/parser/words.js';
