@@ -3,13 +3,13 @@
 // split by the Chevrotain grammar (split-command.ts) and its arguments parsed
 // per instruction (line-parsers.ts). No validation happens here.
 import type { SourcePosition, SourceRange } from '../errors.js';
-import type { AstFlag, AstNode, Directives, ParseWarning } from './ast.js';
+import { AstFlag, AstNode, LineMap, type Directives, type ParseWarning, type Segment } from './ast.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { DirectiveError, DirectiveScanner } from './directives.js';
 import { heredocsFromLine, HeredocSyntaxError } from './heredocs.js';
 import type { Heredoc } from './instructions.js';
 import { argumentShape, LineParseError, parseArguments } from './line-parsers.js';
-import { splitCommand } from './split-command.js';
+import { splitCommand, splitCommands, type SplitLine } from './split-command.js';
 
 export interface AstResult {
   nodes: AstNode[];
@@ -60,13 +60,6 @@ function isComment(s: string): boolean {
   return trimLeft(s).startsWith('#');
 }
 
-interface Segment {
-  logStart: number;
-  line: number; // 1-based
-  column: number; // 1-based column of logStart
-  offset: number;
-}
-
 function byteLength(s: string): number {
   return s.length * 3 < 65536 ? s.length : Buffer.byteLength(s, 'utf8');
 }
@@ -88,7 +81,7 @@ export function parseAst(source: string, file: string): AstResult {
   });
   const fail = (message: string, from: number, to: number, code = 'PARSE'): AstResult => {
     errors.push(diagnostic(code, message, lineRange(Math.min(from, lines.length - 1), Math.min(to, lines.length - 1))));
-    return result();
+    return finish();
   };
   const result = (): AstResult => ({
     nodes,
@@ -107,6 +100,15 @@ export function parseAst(source: string, file: string): AstResult {
     return { text: text.slice(0, end - 1), more: true };
   };
 
+  interface Pending {
+    line: string;
+    escape: '\\' | '`';
+    map: LineMap;
+    slot: number;
+    startIdx: number;
+    endIdx: number;
+  }
+  const pending: Pending[] = [];
   let i = 0;
   while (i < lines.length) {
     const first = lines[i] as PhysicalLine;
@@ -150,26 +152,21 @@ export function parseAst(source: string, file: string): AstResult {
       more = c.more;
     }
     const endIdx = i - 1;
-    const posAt = (o: number): SourcePosition => {
-      let s = segments[0] as Segment;
-      for (let k = segments.length - 1; k >= 0; k--) {
-        const seg = segments[k] as Segment;
-        if (seg.logStart <= o) {
-          s = seg;
-          break;
-        }
-      }
-      const d = o - s.logStart;
-      return { line: s.line, column: s.column + d, offset: s.offset + d };
-    };
-    const range = (a: number, b: number): SourceRange => ({ file, start: posAt(a), end: posAt(b) });
+    const map = new LineMap(file, segments);
     if (emptyContinuation) {
       warnings.push({ message: `Empty continuation line found in: ${line}`, range: lineRange(startIdx, endIdx) });
     }
 
+    const escape = scanner.escape as '\\' | '`';
+    if (!line.includes('<<')) {
+      // no heredoc possible: split later, with all such lines in one Chevrotain run
+      pending.push({ line, escape, map, slot: nodes.length, startIdx, endIdx });
+      nodes.push(undefined as unknown as AstNode);
+      continue;
+    }
     let node: AstNode;
     try {
-      node = nodeFromLine(line, 0, scanner.escape as '\\' | '`', range, posAt);
+      node = nodeFromLine(line, 0, escape, map);
     } catch (e) {
       if (!(e instanceof LineParseError)) throw e;
       // BuildKit stops here; we go on to report every problem of the file
@@ -202,8 +199,8 @@ export function parseAst(source: string, file: string): AstResult {
           content += l.raw;
         }
         if (!terminated) {
-          errors.push(diagnostic('UNTERMINATED_HEREDOC', `unterminated heredoc ${w.name}: no line '${w.name}' ends it`, range(w.start, w.end)));
-          return result();
+          errors.push(diagnostic('UNTERMINATED_HEREDOC', `unterminated heredoc ${w.name}: no line '${w.name}' ends it`, map.range(w.start, w.end)));
+          return finish();
         }
         const heredoc: Heredoc = {
           name: w.name,
@@ -211,7 +208,7 @@ export function parseAst(source: string, file: string): AstResult {
           expand: w.expand,
           chomp: w.chomp,
           content,
-          range: range(w.start, w.end),
+          range: map.range(w.start, w.end),
           bodyRange: { file, start: pos(bodyStart, 0), end: pos(i - 1, 0) },
         };
         target.heredocs.push(heredoc);
@@ -221,10 +218,35 @@ export function parseAst(source: string, file: string): AstResult {
     node.range = { ...lineRange(startIdx, lastIdx), start: node.keywordRange.start };
     nodes.push(node);
   }
+  return finish();
+
+  function finish(): AstResult {
+  if (pending.length > 0) {
+    // the escape character only changes in the directive block, before any instruction
+    const splits = splitCommands(
+      pending.map((p) => p.line),
+      (pending[0] as Pending).escape,
+    );
+    pending.forEach((p, k) => {
+      try {
+        const split = splits[k] as SplitLine;
+        const range = lineRange(p.startIdx, p.endIdx);
+        range.start = p.map.posAt(split.keywordStart);
+        const node = nodeFromLine(p.line, 0, p.escape, p.map, split, range);
+        nodes[p.slot] = node;
+      } catch (e) {
+        if (!(e instanceof LineParseError)) throw e;
+        errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(p.startIdx, p.endIdx)));
+      }
+    });
+    for (let k = nodes.length - 1; k >= 0; k--) if (nodes[k] === undefined) nodes.splice(k, 1);
+    errors.sort((a, b) => a.range.start.line - b.range.start.line);
+  }
   if (nodes.length === 0 && errors.length === 0) {
     errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
   }
   return result();
+  }
 }
 
 /** RUN, COPY, ADD (not in JSON form), or the one nested in ONBUILD */
@@ -241,29 +263,26 @@ export function nodeFromLine(
   line: string,
   base: number,
   escape: '\\' | '`',
-  range: (a: number, b: number) => SourceRange,
-  posAt: (o: number) => SourcePosition,
+  map: LineMap,
+  presplit?: SplitLine,
+  lineRange?: SourceRange,
 ): AstNode {
-  const split = splitCommand(line, escape);
-  const flags: AstFlag[] = split.flags.map((f) => ({ text: f.text, range: range(base + f.start, base + f.end) }));
+  const split = presplit ?? splitCommand(line, escape);
+  const flags = split.flags.map((f) => new AstFlag(f.text, base + f.start, base + f.end, map));
   const shape = argumentShape(split.keyword);
   const restStart = base + split.restStart;
-  const node: AstNode = {
-    keyword: split.keyword,
-    keywordRange: range(base + split.keywordStart, base + split.keywordStart + split.keyword.length),
+  const node = new AstNode(
+    split.keyword,
+    base + split.keywordStart,
     flags,
-    args: [],
-    json: false,
-    rest: split.rest,
-    restRange: range(restStart, restStart + split.rest.length),
-    restOffset: restStart,
-    original: line,
-    heredocs: [],
-    range: range(base, base + line.length),
-    posAt,
-  };
+    split.rest,
+    restStart,
+    line,
+    map,
+    lineRange ?? map.range(base, base + line.length),
+  );
   if (shape === 'onbuild') {
-    if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, range, posAt);
+    if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, map);
     return node;
   }
   let parsed;

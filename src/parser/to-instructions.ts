@@ -20,7 +20,7 @@ export interface ConvertContext {
 const WS = /[\t\v\f\r ]/;
 
 function span(node: AstNode, a: number, b: number): SourceRange {
-  return { file: node.range.file, start: node.posAt(node.restOffset + a), end: node.posAt(node.restOffset + b) };
+  return { file: node.range.file, start: node.lineMap.posAt(node.restOffset + a), end: node.lineMap.posAt(node.restOffset + b) };
 }
 
 /** the arguments of a whitespace-split or JSON rest, with their ranges */
@@ -118,7 +118,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         stageName = name;
       }
       const platform = str('platform');
-      return { kind, ...base, image, ...(stageName ? { stageName } : {}), ...(platform ? { platform } : {}) };
+      return { kind, ...base, image, stageName, platform };
     }
     case 'run': {
       if (!node.json && !needRest('a command')) return undefined;
@@ -140,8 +140,8 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         ...base,
         command: commandLine(node, node.args, node.restRange, node.rest),
         mounts,
-        ...(network ? { network: network as FlagValue<'default' | 'none' | 'host'> } : {}),
-        ...(security ? { security: security as FlagValue<'sandbox' | 'insecure'> } : {}),
+        network: network as FlagValue<'default' | 'none' | 'host'> | undefined,
+        security: security as FlagValue<'sandbox' | 'insecure'> | undefined,
         heredocs: node.heredocs,
       };
     }
@@ -162,9 +162,9 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         sources: words.slice(0, -1),
         dest,
         json: node.json,
-        ...(from ? { from } : {}),
-        ...(chown ? { chown } : {}),
-        ...(chmod ? { chmod } : {}),
+        from,
+        chown,
+        chmod,
         link: bool('link'),
         parents: bool('parents'),
         exclude: (flags.lists.get('exclude') ?? []).map((f) => ({ value: f.value as string, range: f.range })),
@@ -175,7 +175,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       if (checksum && !hasVariable(checksum.value) && !CHECKSUM.test(checksum.value)) {
         err('BAD_CHECKSUM', `invalid --checksum '${checksum.value}': expected sha256:<hex digest>`, checksum.range);
       }
-      return { kind, ...common, keepGitDir: bool('keep-git-dir'), ...(checksum ? { checksum } : {}) };
+      return { kind, ...common, keepGitDir: bool('keep-git-dir'), checksum };
     }
     case 'cmd':
     case 'entrypoint':
@@ -208,7 +208,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         const name = eq === -1 ? w : w.slice(0, eq);
         const range = ranges[i] as SourceRange;
         if (name === '') err('EMPTY_KEY', 'ARG names can not be blank', range);
-        return { name, ...(eq === -1 ? {} : { defaultValue: w.slice(eq + 1) }), range };
+        return { name, defaultValue: eq === -1 ? undefined : w.slice(eq + 1), range };
       });
       return { kind, ...base, args };
     }
@@ -256,7 +256,7 @@ type Base = { keyword: string; range: SourceRange; flags: import('./instructions
 function healthcheck(node: AstNode, flags: ReadFlags, base: Base, err: (c: string, m: string, r?: SourceRange) => undefined): Instruction | undefined {
   if (node.args.length === 0) return err('ARITY', 'HEALTHCHECK needs CMD COMMAND or NONE');
   const type = (node.args[0] as string).toUpperCase();
-  const typeRange: SourceRange = { file: node.range.file, start: node.restRange.start, end: node.posAt(node.restOffset + (node.args[0] as string).length) };
+  const typeRange: SourceRange = { file: node.range.file, start: node.restRange.start, end: node.lineMap.posAt(node.restOffset + (node.args[0] as string).length) };
   if (type === 'NONE') {
     if (node.args.length > 1) return err('ARITY', 'HEALTHCHECK NONE takes no arguments', typeRange);
     if (flags.all.length > 0) return err('UNKNOWN_FLAG', 'HEALTHCHECK NONE takes no flags', flags.all[0]?.range);
@@ -266,7 +266,7 @@ function healthcheck(node: AstNode, flags: ReadFlags, base: Base, err: (c: strin
   if (node.args.length < 2) return err('ARITY', 'HEALTHCHECK CMD needs a command', typeRange);
   const after = node.rest.slice((node.args[0] as string).length).replace(/^[\t\n\v\f\r ]+/, '');
   const cmdStart = node.rest.length - after.length;
-  const cmdRange: SourceRange = { file: node.range.file, start: node.posAt(node.restOffset + cmdStart), end: node.restRange.end };
+  const cmdRange: SourceRange = { file: node.range.file, start: node.lineMap.posAt(node.restOffset + cmdStart), end: node.restRange.end };
   const command: CommandLine = node.json ? { form: 'exec', args: node.args.slice(1), range: cmdRange } : { form: 'shell', text: node.args[1] as string, range: cmdRange };
   const duration = (name: string): Duration | undefined => {
     const f = flags.strings.get(name);
@@ -292,11 +292,11 @@ function healthcheck(node: AstNode, flags: ReadFlags, base: Base, err: (c: strin
     kind: 'healthcheck',
     ...base,
     test: { type: 'cmd', command },
-    ...(interval ? { interval } : {}),
-    ...(timeout ? { timeout } : {}),
-    ...(startPeriod ? { startPeriod } : {}),
-    ...(startInterval ? { startInterval } : {}),
-    ...(retries ? { retries } : {}),
+    interval,
+    timeout,
+    startPeriod,
+    startInterval,
+    retries,
   };
 }
 
