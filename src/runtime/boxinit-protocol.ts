@@ -190,7 +190,7 @@ export const DOCKER_READONLY_PATHS: readonly string[] = [
 
 // ── encoder ────────────────────────────────────────────────────────────────
 
-function record(key: string, value: Uint8Array | string): Buffer {
+export function record(key: string, value: Uint8Array | string): Buffer {
   const v = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   const k = Buffer.from(`${key}\0`, 'utf8');
   const head = Buffer.alloc(4);
@@ -211,6 +211,52 @@ function checkId(what: string, n: number): void {
 function mask(m: bigint): string {
   if (m < 0n || m >= 1n << 64n) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `capability mask ${m} out of range`);
   return m.toString(16);
+}
+
+/** What the command runs as: shared by `run` (BoxinitConfig) and `exec` (boxinit-exec.ts). */
+export type BoxinitProcess = Pick<
+  BoxinitConfig,
+  'cwd' | 'argv' | 'env' | 'uid' | 'gid' | 'additionalGids' | 'capabilities' | 'noNewPrivileges' | 'seccomp' | 'tty'
+>;
+
+/** The records of the process part of a config (cwd … tty). */
+export function processRecords(c: BoxinitProcess): Buffer[] {
+  const out: Buffer[] = [];
+  if (!c.cwd.startsWith('/')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `working directory must be absolute: ${c.cwd}`);
+  out.push(record('cwd', c.cwd));
+  if (c.argv.length === 0) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'no command to run');
+  for (const a of c.argv) {
+    checkString('argument', a);
+    out.push(record('arg', a));
+  }
+  for (const e of c.env) {
+    checkString('environment variable', e);
+    out.push(record('env', e));
+  }
+  checkId('uid', c.uid);
+  checkId('gid', c.gid);
+  out.push(record('uid', String(c.uid)), record('gid', String(c.gid)));
+  for (const g of c.additionalGids) {
+    checkId('group', g);
+    out.push(record('group', String(g)));
+  }
+  const caps = c.capabilities;
+  out.push(
+    record('cap_bounding', mask(caps.bounding)),
+    record('cap_effective', mask(caps.effective)),
+    record('cap_permitted', mask(caps.permitted)),
+    record('cap_inheritable', mask(caps.inheritable)),
+    record('cap_ambient', mask(caps.ambient)),
+  );
+  if (c.noNewPrivileges) out.push(record('no_new_privs', '1'));
+  if (c.seccomp !== undefined) {
+    if (c.seccomp.length === 0 || c.seccomp.length % 8 !== 0 || c.seccomp.length / 8 > 4096) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `seccomp program has ${c.seccomp.length} bytes (need 1..4096 instructions of 8 bytes)`);
+    }
+    out.push(record('seccomp', c.seccomp));
+  }
+  if (c.tty) out.push(record('tty', `${c.tty.rows} ${c.tty.cols}`));
+  return out;
 }
 
 /** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
@@ -247,40 +293,7 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
   checkString('hostname', c.hostname);
   if (c.hostname !== '') out.push(record('hostname', c.hostname));
   if (c.readonlyRoot) out.push(record('readonly_root', '1'));
-  if (!c.cwd.startsWith('/')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `working directory must be absolute: ${c.cwd}`);
-  out.push(record('cwd', c.cwd));
-  if (c.argv.length === 0) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'no command to run');
-  for (const a of c.argv) {
-    checkString('argument', a);
-    out.push(record('arg', a));
-  }
-  for (const e of c.env) {
-    checkString('environment variable', e);
-    out.push(record('env', e));
-  }
-  checkId('uid', c.uid);
-  checkId('gid', c.gid);
-  out.push(record('uid', String(c.uid)), record('gid', String(c.gid)));
-  for (const g of c.additionalGids) {
-    checkId('group', g);
-    out.push(record('group', String(g)));
-  }
-  const caps = c.capabilities;
-  out.push(
-    record('cap_bounding', mask(caps.bounding)),
-    record('cap_effective', mask(caps.effective)),
-    record('cap_permitted', mask(caps.permitted)),
-    record('cap_inheritable', mask(caps.inheritable)),
-    record('cap_ambient', mask(caps.ambient)),
-  );
-  if (c.noNewPrivileges) out.push(record('no_new_privs', '1'));
-  if (c.seccomp !== undefined) {
-    if (c.seccomp.length === 0 || c.seccomp.length % 8 !== 0 || c.seccomp.length / 8 > 4096) {
-      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `seccomp program has ${c.seccomp.length} bytes (need 1..4096 instructions of 8 bytes)`);
-    }
-    out.push(record('seccomp', c.seccomp));
-  }
-  if (c.tty) out.push(record('tty', `${c.tty.rows} ${c.tty.cols}`));
+  out.push(...processRecords(c));
   if (c.init) out.push(record('init', '1'));
   out.push(record('end', ''));
   return Buffer.concat(out);
