@@ -66,7 +66,7 @@ struct config {
   struct mountspec *mounts;
   size_t nmounts;
   struct strv masked, readonly, files, args, env;
-  int sysfs_rw, readonly_root, no_new_privs, init, tty;
+  int sysfs_rw, readonly_root, no_new_privs, init, tty, cgroupfs;
   unsigned short rows, cols;
   char *hostname, *cwd;
   uid_t uid;
@@ -225,6 +225,8 @@ static void read_config(void) {
       strv_push(&cfg.readonly, val);
     } else if (!strcmp(key, "sysfs")) {
       cfg.sysfs_rw = !strcmp(val, "rw");
+    } else if (!strcmp(key, "cgroupfs")) {
+      cfg.cgroupfs = !strcmp(val, "ro") ? 1 : 0;
     } else if (!strcmp(key, "file")) {
       strv_push(&cfg.files, field(&cur, end));
       strv_push(&cfg.files, field(&cur, end));
@@ -404,6 +406,63 @@ static void mount_proc_sys(void) {
   mount_in("proc", "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   make_path("sys", "/sys", 0);
   mount_in("sys", "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (cfg.sysfs_rw ? 0 : MS_RDONLY), NULL);
+}
+
+/* /sys/fs/cgroup, read-only, as Docker shows it: a tmpfs with one mount per
+ * hierarchy this process is in (cgroup v1 controllers, and cgroup2 — at
+ * unified/ on a hybrid host, at the top on a pure v2 host). With the new
+ * cgroup namespace each shows the container's cgroup as its root. */
+static void mount_cgroupfs(void) {
+  FILE *f = fopen("/proc/self/cgroup", "r"); /* still the host's /proc here */
+  if (!f) fail("cgroupfs", "open /proc/self/cgroup");
+  char line[512];
+  int v1 = 0, v2 = 0;
+  char names[32][128];
+  int n = 0;
+  while (fgets(line, sizeof line, f) && n < 32) {
+    char *a = strchr(line, ':');
+    char *b = a ? strchr(a + 1, ':') : NULL;
+    if (!b) continue;
+    *b = 0;
+    const char *ctrl = a + 1;
+    if (!*ctrl) {
+      v2 = 1;
+      continue;
+    }
+    v1 = 1;
+    snprintf(names[n++], sizeof names[0], "%.127s", ctrl);
+  }
+  fclose(f);
+  if (!v1 && !v2) return;
+  if (v1) {
+    mount_in("cgroupfs", "tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    for (int i = 0; i < n; i++) {
+      const char *ctrl = names[i];
+      int named = !strncmp(ctrl, "name=", 5);
+      char dir[192], opts[160];
+      snprintf(dir, sizeof dir, "/sys/fs/cgroup/%.120s", named ? ctrl + 5 : ctrl);
+      snprintf(opts, sizeof opts, "%s%.127s", named ? "none," : "", ctrl);
+      make_path("cgroupfs", dir, 0);
+      mount_in("cgroupfs", "cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts);
+      /* cpu,cpuacct is also reachable as cpu and cpuacct */
+      if (!named && strchr(ctrl, ',')) {
+        char copy[128];
+        snprintf(copy, sizeof copy, "%.127s", ctrl);
+        char *save = NULL;
+        int cg = open_in_root("/sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+        for (char *c = strtok_r(copy, ",", &save); c && cg >= 0; c = strtok_r(NULL, ",", &save))
+          if (symlinkat(ctrl, cg, c) < 0 && errno != EEXIST) fail("cgroupfs", "symlink /sys/fs/cgroup/%s", c);
+        if (cg >= 0) close(cg);
+      }
+    }
+    if (v2) {
+      make_path("cgroupfs", "/sys/fs/cgroup/unified", 0);
+      mount_in("cgroupfs", "cgroup2", "/sys/fs/cgroup/unified", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+    }
+    remount_ro("cgroupfs", "/sys/fs/cgroup");
+  } else {
+    mount_in("cgroupfs", "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+  }
 }
 
 static const struct {
@@ -917,6 +976,7 @@ int main(int argc, char **argv) {
 
   mount_rootfs();
   mount_proc_sys();
+  if (cfg.cgroupfs) mount_cgroupfs();
   mount_dev();
   mask_paths();
   user_mounts();

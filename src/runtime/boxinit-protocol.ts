@@ -61,6 +61,8 @@
 //   masked*   container path: bind /dev/null over a file, read-only tmpfs over a dir
 //   readonly* container path: bind-remounted read-only
 //   sysfs     "ro" | "rw" (default ro)
+//   cgroupfs  "ro": /sys/fs/cgroup read-only with the container's hierarchies
+//             (cgroup v1 controllers on a tmpfs, cgroup2 at unified/; pure v2: cgroup2)
 //   file*     "DEST\0SOURCE" bind a host file (e.g. /etc/hosts prepared by TS) on DEST
 //   hostname  string
 //   readonly_root "1"
@@ -136,6 +138,8 @@ export interface BoxinitConfig {
   readonlyPaths: string[];
   /** /sys read-only (default true; false for --privileged) */
   sysfsReadonly: boolean;
+  /** mount /sys/fs/cgroup read-only as Docker does (needs the cgroup namespace; optional, default off) */
+  cgroupfs?: boolean;
   hostname: string;
   /** host files bound over /etc/hostname, /etc/hosts, /etc/resolv.conf (any may be absent) */
   files: { hostname?: string; hosts?: string; resolvConf?: string };
@@ -284,6 +288,7 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
   for (const p of c.maskedPaths) out.push(record('masked', p));
   for (const p of c.readonlyPaths) out.push(record('readonly', p));
   out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
+  if (c.cgroupfs) out.push(record('cgroupfs', 'ro'));
   const files: [string, string | undefined][] = [
     ['/etc/hostname', c.files.hostname],
     ['/etc/hosts', c.files.hosts],

@@ -139,6 +139,24 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
     }
   });
 
+  it('mounts /sys/fs/cgroup read-only with the container cgroup as root of each hierarchy', async () => {
+    const r = await runBoxinit(
+      baseConfig(root.rootfs, sh('ls /sys/fs/cgroup; grep -c . /sys/fs/cgroup/pids/cgroup.procs; mkdir /sys/fs/cgroup/pids/x 2>/dev/null && echo writable; grep " /sys/fs/cgroup" /proc/self/mountinfo | grep -vc " ro,"; exit 0'), {
+        cgroupfs: true,
+      }),
+    );
+    expect(r.status, r.reportText).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const hierarchies = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').map((l) => l.split(':')[1]!).filter((c) => c !== '');
+    for (const h of hierarchies) expect(lines, h).toContain(h.replace(/^name=/, '').split(',')[0]);
+    expect(r.stdout).not.toContain('writable');
+    // only the container's own processes are visible in it
+    const procsCount = Number(lines[lines.length - 2]);
+    expect(procsCount).toBeGreaterThanOrEqual(1);
+    expect(procsCount).toBeLessThan(10);
+    expect(lines.at(-1)).toBe('0'); // every /sys/fs/cgroup mount is read-only
+  });
+
   it('reports a cgroup that cannot be joined', async () => {
     const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/true'], { cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/does-not-exist/cgroup.procs'] }));
     expect(r.status).toBe(125);
