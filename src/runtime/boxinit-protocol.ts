@@ -15,6 +15,9 @@
 //               First line: the host pid of the container's PID 1. Then EOF as soon
 //               as the command was exec'd (the fd is close-on-exec: "started",
 //               runc's sync idea), or a failure line and EOF.
+//   If boxinit fails before reading the whole config (e.g. a cgroup cannot be
+//   joined), writes to fd 3 fail with EPIPE: handle 'error' on that stream and
+//   trust the report.
 //   Then wait for the process: its exit status IS the container's status —
 //   the command's exit code, or 128+n when signal n killed it (like tini).
 //   A setup failure exits BOXINIT_FAILED_STATUS (125) / 126 / 127 with a

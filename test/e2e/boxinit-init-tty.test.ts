@@ -2,7 +2,7 @@
 // signals, exits like tini), -t (a pty from the container's devpts, window
 // size and resizes), signals sent to the spawned process, and joining a
 // cgroup before the namespaces are created.
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
@@ -60,6 +60,29 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
     expect(r.status, r.reportText).toBe(0);
     // two orphans were reparented to PID 1 (besides the shell itself), and none is left a zombie
     expect(r.stdout.trim().split('\n')).toEqual(['3', '0']);
+  });
+
+  it('background processes die with PID 1: nothing survives the container', async () => {
+    const nsOf = (pid: string | number) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/pid`);
+      } catch {
+        return undefined;
+      }
+    };
+    let containerNs: string | undefined;
+    const r = await runBoxinit(baseConfig(root.rootfs, sh('sleep 30 & sleep 30 & sleep 0.3; exit 4'), { init: true }), {
+      onPid: (pid) => {
+        // boxinit reports PID 1 right after the fork, before it execs; its ns link is already the container's
+        containerNs = nsOf(pid);
+      },
+    });
+    expect(r.status).toBe(4);
+    expect(r.elapsedMs).toBeLessThan(10_000);
+    expect(containerNs).toMatch(/^pid:\[\d+\]$/);
+    expect(containerNs).not.toBe(nsOf('self'));
+    const survivors = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && nsOf(d) === containerNs);
+    expect(survivors).toEqual([]);
   });
 
   it('forwards SIGTERM sent to the spawned process, with and without --init', async () => {
