@@ -64,7 +64,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
   const specFrom = async (layers: readonly string[]): Promise<{ spec: ContainerSpec; seccomp: Uint8Array | undefined }> => {
     const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
     const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
-    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
+    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding, path.join(root, 'cache'));
     await checkBindSources(spec);
     return { spec, seccomp };
   };
