@@ -128,6 +128,12 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(first.layers[0]?.how).toBe('chunked');
     const second = await push(s, image, parseRef(`${reg.host}/other/big:1`));
     expect(second.layers[0]?.how).toBe('mounted');
+    // from a store that never pushed it: compressed while uploading, to the same bytes
+    const s2 = await freshStore();
+    await importTar(s2, await s.readBlob(image.manifest.layers[0]!.digest), 'tsbuild-test/big:1');
+    const third = await push(s2, await s2.resolve('tsbuild-test/big:1'), parseRef(`${reg.host}/third/big:1`), { monolithicMax: 1024 * 1024, chunkSize: 512 * 1024 });
+    expect(third.layers[0]).toMatchObject({ how: 'chunked', digest: first.layers[0]?.digest, size: first.layers[0]?.size });
+    expect(third.manifestDigest).toBe(first.manifestDigest);
     const dst = await freshStore();
     const pulled = await pull(dst, normalizeRef(`${reg.host}/other/big:1`));
     expect(pulled.id).toBe(img.id);

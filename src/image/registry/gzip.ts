@@ -4,11 +4,8 @@
 // order. Concatenated members are a valid gzip stream (RFC 1952 §2.2) that
 // every gunzip reads; the same input always gives the same bytes (zlib's
 // header carries no time or name here), so pushing twice gives one digest.
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Digest } from '../digest.js';
 
 const gzipAsync = promisify(zlib.gzip);
 
@@ -49,27 +46,4 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, blockSize
   }
   if (empty) pending.push(gzipAsync(Buffer.alloc(0), { level: gzipLevel }));
   while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
-}
-
-export interface CompressedFile {
-  path: string;
-  digest: Digest;
-  size: number;
-}
-
-/** Compresses a stream into a file, hashing the compressed bytes on the way. */
-export async function gzipToFile(source: AsyncIterable<Uint8Array>, file: string, blockSize = gzipBlockSize): Promise<CompressedFile> {
-  const fh = await open(file, 'wx', 0o600);
-  const h = createHash('sha256');
-  let size = 0;
-  try {
-    for await (const member of parallelGzip(source, blockSize)) {
-      h.update(member);
-      size += member.length;
-      await fh.write(member);
-    }
-  } finally {
-    await fh.close();
-  }
-  return { path: file, digest: `sha256:${h.digest('hex')}`, size };
 }
