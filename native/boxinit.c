@@ -24,6 +24,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -61,7 +62,7 @@ struct mountspec {
 };
 
 struct config {
-  char *root_kind, *root_target, *root_data;
+  char *root_kind, *root_target, *root_data, *root_base;
   struct mountspec *mounts;
   size_t nmounts;
   struct strv masked, readonly, files, args, env;
@@ -209,6 +210,7 @@ static void read_config(void) {
       cfg.root_kind = field(&cur, end);
       cfg.root_target = field(&cur, end);
       cfg.root_data = field(&cur, end);
+      cfg.root_base = field(&cur, end);
     } else if (!strcmp(key, "mount")) {
       cfg.mounts = realloc(cfg.mounts, (cfg.nmounts + 1) * sizeof *cfg.mounts);
       if (!cfg.mounts) fail("config", "out of memory");
@@ -383,6 +385,7 @@ static void mount_rootfs(void) {
     fail("rootfs", "no rootfs in the config");
   }
   if (!strcmp(cfg.root_kind, "overlay")) {
+    if (cfg.root_base[0] && chdir(cfg.root_base) < 0) fail("rootfs", "chdir %s", cfg.root_base);
     if (mount("overlay", cfg.root_target, "overlay", 0, cfg.root_data) < 0)
       fail("rootfs", "mount overlay on %s", cfg.root_target);
   } else if (!strcmp(cfg.root_kind, "dir")) {
@@ -508,7 +511,7 @@ static void user_mounts(void) {
 
 static int pty_master = -1, pty_slave = -1;
 
-static void alloc_pty(void) {
+static void alloc_pty(int console) {
   int ptmx = open_in_root("/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0);
   if (ptmx < 0) fail("pty", "open /dev/pts/ptmx");
   int unlock = 0, n = -1;
@@ -520,11 +523,13 @@ static void alloc_pty(void) {
   struct winsize ws = {.ws_row = cfg.rows, .ws_col = cfg.cols};
   if (ioctl(ptmx, TIOCSWINSZ, &ws) < 0) fail("pty", "set the window size");
   if (fchown(slave, cfg.uid, (gid_t)-1) < 0) fail("pty", "chown %s", name);
-  make_path("pty", "/dev/console", 1);
-  char src[64];
-  int fd = target_fd("pty", name, src);
-  mount_in("pty", src, "/dev/console", NULL, MS_BIND, NULL);
-  close(fd);
+  if (console) {
+    make_path("pty", "/dev/console", 1);
+    char src[64];
+    int fd = target_fd("pty", name, src);
+    mount_in("pty", src, "/dev/console", NULL, MS_BIND, NULL);
+    close(fd);
+  }
   pty_master = ptmx;
   pty_slave = slave;
 }
@@ -612,9 +617,23 @@ static void switch_user(void) {
   if (setresuid(cfg.uid, cfg.uid, cfg.uid) < 0) fail("user", "setuid %u", (unsigned)cfg.uid);
 }
 
-static void set_caps(void) {
+/* The capabilities boxinit holds itself (its permitted set): a container can
+ * never get more, so the sets asked for are trimmed to it (as when the host
+ * withholds e.g. CAP_SYS_RESOURCE; --privileged then means "all we have"). */
+static uint64_t own_caps(void) {
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
   struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &hdr, data) < 0) fail("capabilities", "capget");
+  return (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+}
+
+static void set_caps(uint64_t have) {
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  cfg.cap_effective &= have;
+  cfg.cap_permitted &= have;
+  cfg.cap_inheritable &= have;
+  cfg.cap_ambient &= have;
   for (int i = 0; i < 2; i++) {
     data[i].effective = (uint32_t)(cfg.cap_effective >> (32 * i));
     data[i].permitted = (uint32_t)(cfg.cap_permitted >> (32 * i));
@@ -768,6 +787,24 @@ static void __attribute__((noreturn)) supervise(void) {
   _exit(main_status);
 }
 
+/* Non-dumpable, then runc's order: seccomp first when there is no
+ * no_new_privs (loading it needs CAP_SYS_ADMIN then), bounding set, user,
+ * capability sets, no_new_privs and seccomp; then exec (or supervise). */
+static void __attribute__((noreturn)) secure_and_run(void) {
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
+  if (!cfg.no_new_privs) load_seccomp();
+  uint64_t have = own_caps();
+  drop_bounding();
+  switch_user();
+  set_caps(have);
+  if (cfg.no_new_privs) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "set no_new_privs");
+    load_seccomp();
+  }
+  if (cfg.init || cfg.tty) supervise();
+  exec_command();
+}
+
 /* ── main ───────────────────────────────────────────────────────────────── */
 
 static int stage1(int argc, char **argv) {
@@ -793,56 +830,101 @@ static int stage1(int argc, char **argv) {
   fail("unshare", "exec %s", argv[i + 1]);
 }
 
-static void report_pid(void) {
-  char buf[64], line[96];
-  ssize_t n = readlink("/proc/self", buf, sizeof buf - 1); /* still the host's /proc: the host pid */
-  if (n <= 0) return;
-  buf[n] = 0;
-  int len = snprintf(line, sizeof line, "{\"event\":\"pid\",\"pid\":%d}\n", atoi(buf));
+/* Outside the new pid namespace (unshare does not fork): fork PID 1, then
+ * stay as its parent: forward signals to it, and exit with its status
+ * (128+n when a signal killed it). Returns in the child. */
+static void parent_of_pid1(void) {
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
+  if (sigprocmask(SIG_BLOCK, &set, &old) < 0) fail("fork", "block signals");
+  if (chdir("/") < 0) fail("fork", "chdir /");
+  pid_t child = fork();
+  if (child < 0) fail("fork", "fork PID 1");
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("fork", "set the parent-death signal");
+    /* visible in the container's /proc from now on: not ptrace-able, no /proc/PID/mem or fd access */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
+    return;
+  }
+  char line[96];
+  int len = snprintf(line, sizeof line, "{\"event\":\"pid\",\"pid\":%d}\n", (int)child);
   write_all(report_fd, line, (size_t)len);
+  /* keep nothing of the container: its config, report and stdio belong to PID 1 */
+  syscall(SYS_close_range, 3U, ~0U, 0);
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+    if (null > 2) close(null);
+  }
+  for (;;) {
+    siginfo_t si;
+    if (sigwaitinfo(&set, &si) < 0) continue;
+    if (si.si_signo != SIGCHLD) {
+      kill(child, si.si_signo);
+      continue;
+    }
+    int st;
+    pid_t w = waitpid(child, &st, WNOHANG);
+    if (w == child) _exit(status_of(st));
+  }
+}
+
+/* `--exec`: a new process in a running container (namespaces joined by nsenter --no-fork) */
+static void __attribute__((noreturn)) exec_into(int argc, char **argv) {
+  /* nsenter joined every namespace but the mount namespace, which would hide
+   * this very binary from it; join that one here (root and cwd become the
+   * container's root) */
+  if (argc >= 4 && !strcmp(argv[2], "--mount-ns")) {
+    int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) fail("setns", "join the mount namespace %s", argv[3]);
+    close(fd);
+  }
+  parent_of_pid1(); /* the child continues, inside the container's pid namespace */
+  fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC);
+  read_config();
+  root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC); /* setns(mnt) made the container root ours */
+  if (root_fd < 0) fail("exec_root", "open /");
+  if (cfg.tty) alloc_pty(0);
+  else if (setsid() < 0) fail("setsid", "setsid");
+  close_fds();
+  enter_cwd();
+  secure_and_run();
 }
 
 int main(int argc, char **argv) {
-  if (fcntl(REPORT_FD, F_GETFD) >= 0) {
-    report_fd = REPORT_FD;
-    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
-  }
-  if (argc >= 2 && strcmp(argv[1], "--stage2") != 0) return stage1(argc, argv);
+  if (fcntl(REPORT_FD, F_GETFD) >= 0) report_fd = REPORT_FD;
   if (argc < 2) {
     dprintf(2, "usage: boxinit --join-cgroup FILE... -- unshare ... -- boxinit --stage2\n"
+               "       boxinit --join-cgroup FILE... -- nsenter ... --no-fork -- boxinit --exec --mount-ns FILE\n"
                "(started by tsbuild; see src/runtime/boxinit-protocol.ts)\n");
     return 2;
   }
+  int stage2 = !strcmp(argv[1], "--stage2"), exec_mode = !strcmp(argv[1], "--exec");
+  /* stage 1 hands fds 3 and 4 on through unshare/nsenter; the later stages close them on exec */
+  if (!stage2 && !exec_mode) return stage1(argc, argv);
+  if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+  if (exec_mode) exec_into(argc, argv);
+  if (getpid() != 1) parent_of_pid1();
   if (getpid() != 1) {
     errno = EINVAL;
-    fail("usage", "stage 2 must run as PID 1 of a new pid namespace");
+    fail("usage", "stage 2 must run in a new pid namespace (unshare --pid)");
   }
   fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC);
   read_config();
-  report_pid();
 
   mount_rootfs();
   mount_proc_sys();
   mount_dev();
   mask_paths();
   user_mounts();
-  if (cfg.tty) alloc_pty();
+  if (cfg.tty) alloc_pty(1);
   pivot();
   if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0) fail("hostname", "sethostname %s", cfg.hostname);
   if (!cfg.tty && setsid() < 0) fail("setsid", "setsid");
   close_fds();
   enter_cwd();
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
-
-  /* runc's order: without no_new_privs seccomp needs CAP_SYS_ADMIN, so load it first */
-  if (!cfg.no_new_privs) load_seccomp();
-  drop_bounding();
-  switch_user();
-  set_caps();
-  if (cfg.no_new_privs) {
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "set no_new_privs");
-    load_seccomp();
-  }
-  if (cfg.init || cfg.tty) supervise();
-  exec_command();
+  secure_and_run();
 }

@@ -29,14 +29,21 @@ export function splitWords(text: string): string[] {
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i] as string;
-    if (ch === '"' || ch === "'") {
+    if (ch === "'") {
       inWord = true;
       const end = text.indexOf(ch, i + 1);
-      if (end === -1) throw new Error(`unterminated ${ch} quote`);
-      let inner = text.slice(i + 1, end);
-      if (ch === '"') inner = inner.replace(/\\(["\\$])/g, '$1');
-      cur += inner;
+      if (end === -1) throw new Error("unterminated ' quote");
+      cur += text.slice(i + 1, end);
       i = end;
+    } else if (ch === '"') {
+      inWord = true;
+      let j = i + 1;
+      for (; j < text.length && text[j] !== '"'; j++) {
+        if (text[j] === '\\' && j + 1 < text.length && /["\\$]/.test(text[j + 1] as string)) j++;
+        cur += text[j];
+      }
+      if (j >= text.length) throw new Error('unterminated " quote');
+      i = j;
     } else if (ch === '\\' && i + 1 < text.length) {
       inWord = true;
       cur += text[++i];

@@ -104,7 +104,7 @@ export class FileLock {
           throw new TsbuildError('image', 'LOCK_TIMEOUT', `timed out waiting for lock ${file} (held by pid ${parseOwner(held ?? '')?.pid ?? '?'})`);
         }
         await sleep(delay + Math.random() * delay);
-        delay = Math.min(delay * 2, 100);
+        delay = Math.min(delay * 2, 25);
       }
     } finally {
       await unlink(mine).catch(() => undefined);

@@ -11,26 +11,35 @@
 //     fd 3      CONFIG_FD: a pipe; write encodeBoxinitConfig(config) into it.
 //               With tty, keep it open and write encodeWindowSize(rows, cols)
 //               whenever the host window changes; otherwise end it.
-//     fd 4      REPORT_FD: a pipe; read it to EOF (it reaches EOF when the
-//               container has exited — util-linux `unshare` keeps a copy open).
-//               Feed everything read to parseBoxinitReport().
-//   Then wait for the process: its exit status is the container's status
-//   (unshare passes the child's status through; killed by signal n: the
-//   spawned process dies of the same signal → report 128+n).
+//     fd 4      REPORT_FD: a pipe; read it and feed the text to parseBoxinitReport().
+//               First line: the host pid of the container's PID 1. Then EOF as soon
+//               as the command was exec'd (the fd is close-on-exec: "started",
+//               runc's sync idea), or a failure line and EOF.
+//   Then wait for the process: its exit status IS the container's status —
+//   the command's exit code, or 128+n when signal n killed it (like tini).
+//   A setup failure exits BOXINIT_FAILED_STATUS (125) / 126 / 127 with a
+//   failure line in the report; check the report before trusting 125-127.
 //
-// argv[0] is `boxinit` itself (stage 1) when cgroups must be joined first:
-// it writes its pid into each cgroup.procs file, then execs `unshare …` so
-// that the new cgroup namespace is rooted in the container's cgroup. Without
-// cgroups to join, argv[0] is `unshare` (one exec less). With netnsPath,
-// `nsenter --net=PATH` comes before `unshare` (and `--net` is not unshared).
+// The process chain (one pid on the host, exec after exec):
+//   [boxinit --join-cgroup F… --]  joins the cgroups first (so that the new cgroup
+//                                  namespace is rooted there), then execs:
+//   [nsenter --net=PATH --]        with netnsPath: joins that network namespace
+//   unshare --mount --uts --ipc --net --cgroup --pid --propagation private --
+//                                  (no --fork: unshare execs straight on)
+//   boxinit --stage2               still outside the new pid namespace: forks
+//                                  PID 1 (which does all the setup and execs the
+//                                  command) and stays as its parent: forwards
+//                                  SIGHUP/INT/QUIT/TERM/USR1/USR2/WINCH/ALRM/CONT/
+//                                  TSTP/TTIN/TTOU/PIPE to it, exits with its status,
+//                                  and if killed itself, PID 1 gets SIGKILL
+//                                  (PR_SET_PDEATHSIG) and the namespace dies.
 //
 // ── Signals ───────────────────────────────────────────────────────────────
-// `unshare --fork` ignores SIGINT/SIGTERM in its parent process. To signal the
-// container, send the signal to the host pid of the container's PID 1, which
-// boxinit reports as the first report line ({"event":"pid","pid":N}; see
-// parseBoxinitReport → `pid`). Without init mode PID 1 is the user's command
-// and (as in Docker) ignores signals it has no handler for; SIGKILL always
-// works. Killing the spawned process kills the container (--kill-child).
+// Send signals to the spawned process: they reach PID 1. Without init mode
+// PID 1 is the user's command and (as in Docker) ignores signals it has no
+// handler for; SIGKILL the spawned process to stop the container for sure
+// (status 137 cannot be observed then: the spawned process itself is killed;
+// report 128+9). The host pid of PID 1 from the report also works.
 //
 // ── Config wire format (fd 3) ─────────────────────────────────────────────
 // A sequence of records: u32 little-endian LENGTH, then LENGTH bytes made of
@@ -39,9 +48,10 @@
 // last `end`. After `end`, only `winsize` records may follow (tty mode).
 // Keys (repeatable ones marked *):
 //   version   "1"
-//   rootfs    "overlay\0TARGET\0OPTIONS" | "dir\0TARGET\0SOURCE"
+//   rootfs    "overlay\0TARGET\0OPTIONS[\0BASEDIR]" | "dir\0TARGET\0SOURCE"
 //             overlay: mount -t overlay overlay -o OPTIONS TARGET (OPTIONS ready-made,
-//             escaped, including redirect_dir=off,metacopy=off). dir: bind SOURCE on
+//             escaped, including redirect_dir=off,metacopy=off), run in BASEDIR when
+//             given (relative lowerdir/upperdir/workdir resolve there). dir: bind SOURCE on
 //             TARGET (TARGET may equal SOURCE). Mounted inside the new mount namespace,
 //             so nothing is visible on the host and nothing needs unmounting.
 //   mount*    "TYPE\0SOURCE\0DEST\0OPTIONS"   TYPE bind|tmpfs; DEST inside the container;
@@ -88,8 +98,12 @@ export type Namespace = 'pid' | 'mount' | 'uts' | 'ipc' | 'net' | 'cgroup';
 export const DEFAULT_NAMESPACES: readonly Namespace[] = ['pid', 'mount', 'uts', 'ipc', 'net', 'cgroup'];
 
 export type BoxinitRootfs =
-  /** options: the full overlay option string (lowerdir=…,upperdir=…,workdir=…,redirect_dir=off,metacopy=off), escaped */
-  | { kind: 'overlay'; target: string; options: string }
+  /**
+   * options: the full overlay option string (lowerdir=…,upperdir=…,workdir=…,redirect_dir=off,metacopy=off), escaped.
+   * baseDir: when set, boxinit chdirs there before mounting, so options may use paths relative to it
+   * (e.g. relative to the store root) — the container's /proc/self/mountinfo then shows no host paths.
+   */
+  | { kind: 'overlay'; target: string; options: string; baseDir?: string }
   /** vfs driver: a plain directory, bind-mounted on target (target may equal path) */
   | { kind: 'dir'; target: string; path: string };
 
@@ -176,7 +190,7 @@ export const DOCKER_READONLY_PATHS: readonly string[] = [
 
 // ── encoder ────────────────────────────────────────────────────────────────
 
-function record(key: string, value: Uint8Array | string): Buffer {
+export function record(key: string, value: Uint8Array | string): Buffer {
   const v = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   const k = Buffer.from(`${key}\0`, 'utf8');
   const head = Buffer.alloc(4);
@@ -199,37 +213,15 @@ function mask(m: bigint): string {
   return m.toString(16);
 }
 
-/** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
-export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
-  const out: Buffer[] = [record('version', '1')];
-  const r = c.rootfs;
-  if (!path.isAbsolute(r.target)) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `rootfs target must be absolute: ${r.target}`);
-  if (r.kind === 'overlay') {
-    checkString('overlay options', r.options);
-    out.push(record('rootfs', `overlay\0${r.target}\0${r.options}`));
-  } else {
-    checkString('rootfs path', r.path);
-    out.push(record('rootfs', `dir\0${r.target}\0${r.path}`));
-  }
-  for (const m of c.mounts) {
-    for (const s of [m.source, m.destination, ...m.options]) checkString('mount', s);
-    if (!m.destination.startsWith('/')) {
-      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `mount destination must be absolute: ${m.destination}`);
-    }
-    out.push(record('mount', `${m.type}\0${m.source}\0${m.destination}\0${m.options.join(',')}`));
-  }
-  for (const p of c.maskedPaths) out.push(record('masked', p));
-  for (const p of c.readonlyPaths) out.push(record('readonly', p));
-  out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
-  const files: [string, string | undefined][] = [
-    ['/etc/hostname', c.files.hostname],
-    ['/etc/hosts', c.files.hosts],
-    ['/etc/resolv.conf', c.files.resolvConf],
-  ];
-  for (const [dest, src] of files) if (src !== undefined) out.push(record('file', `${dest}\0${src}`));
-  checkString('hostname', c.hostname);
-  if (c.hostname !== '') out.push(record('hostname', c.hostname));
-  if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+/** What the command runs as: shared by `run` (BoxinitConfig) and `exec` (boxinit-exec.ts). */
+export type BoxinitProcess = Pick<
+  BoxinitConfig,
+  'cwd' | 'argv' | 'env' | 'uid' | 'gid' | 'additionalGids' | 'capabilities' | 'noNewPrivileges' | 'seccomp' | 'tty'
+>;
+
+/** The records of the process part of a config (cwd … tty). */
+export function processRecords(c: BoxinitProcess): Buffer[] {
+  const out: Buffer[] = [];
   if (!c.cwd.startsWith('/')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `working directory must be absolute: ${c.cwd}`);
   out.push(record('cwd', c.cwd));
   if (c.argv.length === 0) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'no command to run');
@@ -264,6 +256,44 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
     out.push(record('seccomp', c.seccomp));
   }
   if (c.tty) out.push(record('tty', `${c.tty.rows} ${c.tty.cols}`));
+  return out;
+}
+
+/** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
+export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
+  const out: Buffer[] = [record('version', '1')];
+  const r = c.rootfs;
+  if (!path.isAbsolute(r.target)) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `rootfs target must be absolute: ${r.target}`);
+  if (r.kind === 'overlay') {
+    checkString('overlay options', r.options);
+    if (r.baseDir !== undefined && !path.isAbsolute(r.baseDir)) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `overlay base dir must be absolute: ${r.baseDir}`);
+    }
+    out.push(record('rootfs', `overlay\0${r.target}\0${r.options}${r.baseDir !== undefined ? `\0${r.baseDir}` : ''}`));
+  } else {
+    checkString('rootfs path', r.path);
+    out.push(record('rootfs', `dir\0${r.target}\0${r.path}`));
+  }
+  for (const m of c.mounts) {
+    for (const s of [m.source, m.destination, ...m.options]) checkString('mount', s);
+    if (!m.destination.startsWith('/')) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `mount destination must be absolute: ${m.destination}`);
+    }
+    out.push(record('mount', `${m.type}\0${m.source}\0${m.destination}\0${m.options.join(',')}`));
+  }
+  for (const p of c.maskedPaths) out.push(record('masked', p));
+  for (const p of c.readonlyPaths) out.push(record('readonly', p));
+  out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
+  const files: [string, string | undefined][] = [
+    ['/etc/hostname', c.files.hostname],
+    ['/etc/hosts', c.files.hosts],
+    ['/etc/resolv.conf', c.files.resolvConf],
+  ];
+  for (const [dest, src] of files) if (src !== undefined) out.push(record('file', `${dest}\0${src}`));
+  checkString('hostname', c.hostname);
+  if (c.hostname !== '') out.push(record('hostname', c.hostname));
+  if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+  out.push(...processRecords(c));
   if (c.init) out.push(record('init', '1'));
   out.push(record('end', ''));
   return Buffer.concat(out);
@@ -336,7 +366,7 @@ export function boxinitArgv(
   if (!ns.includes('mount') || !ns.includes('pid')) {
     throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'boxinit needs new pid and mount namespaces');
   }
-  const unshare = [o.unshare ?? 'unshare', '--fork', '--kill-child', ...ns.map((n) => unshareFlag[n]), '--propagation', 'private', '--', boxinit, '--stage2'];
+  const unshare = [o.unshare ?? 'unshare', ...ns.map((n) => unshareFlag[n]), '--propagation', 'private', '--', boxinit, '--stage2'];
   const inner = c.netnsPath !== undefined ? [o.nsenter ?? 'nsenter', `--net=${c.netnsPath}`, '--', ...unshare] : unshare;
   if (c.cgroupProcs.length === 0) return inner;
   const stage1 = [boxinit];

@@ -27,8 +27,11 @@ import { copyLayers } from './vfs.js';
 export type RootfsSource =
   /** --rootfs DIR: the directory itself is the only (read-only) layer */
   | { kind: 'dir'; dir: string }
-  /** an image: its unpacked read-only layers, topmost first */
-  | { kind: 'layers'; layersTopFirst: string[] };
+  /**
+   * an image: its unpacked read-only layers, topmost first; for the vfs
+   * driver, `materialize` applies the layers into a plain directory instead
+   */
+  | { kind: 'layers'; layersTopFirst: string[]; materialize?: (target: string) => Promise<void> };
 
 export interface RunRequest {
   root: string;
@@ -58,20 +61,36 @@ export async function runAttached(req: RunRequest): Promise<number> {
   await reclaimStale(root).catch(() => undefined);
 
   const id = newContainerId();
-  const layers = lowers(req.source);
-  const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
-  const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
-  const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
-  await checkBindSources(spec);
+  const specFrom = async (layers: readonly string[]): Promise<{ spec: ContainerSpec; seccomp: Uint8Array | undefined }> => {
+    const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
+    const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
+    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
+    await checkBindSources(spec);
+    return { spec, seccomp };
+  };
+  // the image's /etc/passwd is read from the layers, before anything is made;
+  // a vfs copy of an image's layers is read once it exists
+  const materialized = options.storageDriver === 'vfs' && req.source.kind === 'layers';
+  let early = materialized ? undefined : await specFrom(lowers(req.source));
 
   const cleanup = new Cleanup();
   const dir = containerDir(root, id);
   let state: ContainerState | undefined;
+  // a container that never started leaves nothing, with or without --rm
+  let keep = false;
   try {
     await mkdir(containersDir(root), { recursive: true, mode: 0o700 });
     await mkdir(dir, { mode: 0o700 });
-    if (options.rm) cleanup.defer(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
-    if (options.name !== undefined) await claimName(root, options.name, id, cleanup, options.rm);
+    cleanup.defer(`remove ${dir}`, async () => {
+      if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
+    });
+    if (options.name !== undefined) {
+      const name = options.name;
+      await claimName(root, name, id);
+      cleanup.defer(`release name ${name}`, async () => {
+        if (options.rm || !keep) await releaseName(root, name);
+      });
+    }
 
     const merged = path.join(dir, 'merged');
     state = {
@@ -88,6 +107,8 @@ export async function runAttached(req: RunRequest): Promise<number> {
     await writeState(dir, state);
 
     const rootfs = await prepareRootfs(req.source, options, dir, state);
+    early ??= await specFrom([state.paths.rootfs as string]);
+    const { spec, seccomp } = early;
     const files = {
       hostname: path.join(dir, 'hostname'),
       hosts: path.join(dir, 'hosts'),
@@ -101,15 +122,26 @@ export async function runAttached(req: RunRequest): Promise<number> {
     ]);
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
-    const status = await runBoxinit(req, spec, config, cleanup, async (child) => {
-      state = { ...(state as ContainerState), status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) };
-      await writeState(dir, state);
+    let saving: Promise<void> = Promise.resolve();
+    const save = (patch: Partial<ContainerState>): Promise<void> => {
+      state = { ...(state as ContainerState), ...patch };
+      const snapshot = state;
+      saving = saving.then(() => writeState(dir, snapshot)).catch(() => undefined);
+      return saving;
+    };
+    const status = await runBoxinit(req, spec, config, cleanup, {
+      started: async (child) => {
+        keep = true;
+        await save({ status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) });
+      },
+      pid1: (pid) => void save({ pid1: pid }),
     });
+    await saving;
     state = { ...state, status: 'exited', exitStatus: status };
     if (!options.rm) await writeState(dir, state);
     return status;
   } finally {
-    if (state && state.status !== 'exited' && !options.rm) await writeState(dir, { ...state, status: 'exited' }).catch(() => undefined);
+    if (keep && state && state.status !== 'exited' && !options.rm) await writeState(dir, { ...state, status: 'exited' }).catch(() => undefined);
     await cleanup.dispose();
   }
 }
@@ -124,7 +156,7 @@ async function checkBindSources(spec: ContainerSpec): Promise<void> {
   }
 }
 
-async function claimName(root: string, name: string, id: string, cleanup: Cleanup, rmAfter: boolean): Promise<void> {
+async function claimName(root: string, name: string, id: string): Promise<void> {
   if (!(await reserveName(root, name, id))) {
     const other = await nameOwner(root, name);
     const otherState = other ? await readState(containerDir(root, other)) : undefined;
@@ -135,7 +167,6 @@ async function claimName(root: string, name: string, id: string, cleanup: Cleanu
     await releaseName(root, name);
     if (!(await reserveName(root, name, id))) throw new TsbuildError('usage', 'NAME_IN_USE', `the container name "${name}" is already in use`);
   }
-  if (rmAfter) cleanup.defer(`release name ${name}`, () => releaseName(root, name));
 }
 
 async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState): Promise<BoxinitRootfs> {
@@ -147,14 +178,17 @@ async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: str
       return { kind: 'dir', target: merged, path: source.dir };
     }
     const copy = path.join(dir, 'rootfs');
-    await copyLayers([...source.layersTopFirst].reverse(), copy);
+    if (source.materialize) await source.materialize(copy);
+    else await copyLayers([...source.layersTopFirst].reverse(), copy);
     state.paths.rootfs = copy;
     return { kind: 'dir', target: merged, path: copy };
   }
   const dirs = await makeContainerLayerDirs(dir);
   state.paths.upper = dirs.upper;
   state.paths.work = dirs.work;
-  return { kind: 'overlay', target: dirs.merged, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work }) };
+  // relative to the store root: the container's mount table shows no host paths
+  const baseDir = path.dirname(path.dirname(dir));
+  return { kind: 'overlay', target: dirs.merged, baseDir, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work, baseDir }) };
 }
 
 function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number): StdioSlot {
@@ -170,7 +204,7 @@ async function runBoxinit(
   spec: ContainerSpec,
   config: ReturnType<typeof toBoxinitConfig>,
   cleanup: Cleanup,
-  onStarted: (child: AttachedChild) => Promise<void>,
+  events: { started(child: AttachedChild): Promise<void>; pid1(pid: number): void },
 ): Promise<number> {
   const [program, ...args] = boxinitArgv(config);
   const encoded = encodeBoxinitConfig(config);
@@ -210,28 +244,18 @@ async function runBoxinit(
   }
   wireStreams(req, child, spec.interactive);
 
-  // the report: {"event":"pid"} first, then possibly a failure
+  // signals to tsbuild go to the spawned boxinit, which forwards them to PID 1
   let reportText = '';
-  let pid1: number | undefined;
-  const pending: NodeJS.Signals[] = [];
   let interrupts = 0;
-  const deliver = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(pid1 as number, sig);
-    } catch {
-      /* already gone */
-    }
-  };
   const onSignal = (sig: NodeJS.Signals): void => {
     if (sig === 'SIGINT' && ++interrupts >= 3) {
       req.stderr.write('tsbuild: third interrupt: killing the container\n');
       child.kill('SIGKILL');
       return;
     }
-    if (pid1 === undefined) pending.push(sig);
-    else deliver(sig);
+    child.kill(sig);
   };
-  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const).map((sig) => {
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const).map((sig) => {
     const h = () => onSignal(sig);
     process.on(sig, h);
     return [sig, h] as const;
@@ -243,20 +267,18 @@ async function runBoxinit(
   const reportDone = new Promise<void>((resolve) => {
     reportPipe.setEncoding('utf8');
     reportPipe.on('data', (chunk: string) => {
+      const first = !reportText.includes('\n');
       reportText += chunk;
-      if (pid1 === undefined) {
+      if (first && reportText.includes('\n')) {
         const r = parseBoxinitReport(reportText);
-        if (r.pid !== undefined) {
-          pid1 = r.pid;
-          for (const sig of pending.splice(0)) deliver(sig);
-        }
+        if (r.pid !== undefined) events.pid1(r.pid);
       }
     });
     reportPipe.on('end', resolve);
     reportPipe.on('close', resolve);
     reportPipe.on('error', () => resolve());
   });
-  await onStarted(child);
+  await events.started(child);
   const [exit] = await Promise.all([child.exited, reportDone]);
 
   const report = parseBoxinitReport(reportText);

@@ -23,10 +23,15 @@ export interface OverlayLayout {
   /** writable top layer; with workdir. Both absent: a read-only overlay (needs ≥ 2 lowers) */
   upper?: string;
   work?: string;
+  /**
+   * write the paths relative to this dir (the mount runs with it as the
+   * working directory), so the container's mount table shows no host paths
+   */
+  baseDir?: string;
 }
 
 export function overlayOptions(layout: OverlayLayout): string {
-  const { lowers, upper, work } = layout;
+  const { lowers, upper, work, baseDir } = layout;
   if (lowers.length === 0) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', 'overlay needs at least one lower layer');
   if ((upper === undefined) !== (work === undefined)) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', 'overlay upperdir and workdir go together');
   if (upper === undefined && lowers.length < 2) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', 'a read-only overlay needs at least two lower layers');
@@ -35,8 +40,10 @@ export function overlayOptions(layout: OverlayLayout): string {
     if (!path.isAbsolute(p)) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', `overlay paths must be absolute: ${p}`);
     if (p.includes('\0') || p.includes('\n')) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', `overlay path has a NUL or newline: ${JSON.stringify(p)}`);
   }
-  const opts = [`lowerdir=${lowers.map(escapeOverlayPath).join(':')}`];
-  if (upper !== undefined && work !== undefined) opts.push(`upperdir=${escapeOverlayPath(upper)}`, `workdir=${escapeOverlayPath(work)}`);
+  if (baseDir !== undefined && !path.isAbsolute(baseDir)) throw new TsbuildError('runtime', 'OVERLAY_OPTIONS', `overlay base dir must be absolute: ${baseDir}`);
+  const rel = (p: string): string => escapeOverlayPath(baseDir === undefined ? p : path.relative(baseDir, p) || '.');
+  const opts = [`lowerdir=${lowers.map(rel).join(':')}`];
+  if (upper !== undefined && work !== undefined) opts.push(`upperdir=${rel(upper)}`, `workdir=${rel(work)}`);
   opts.push(...OVERLAY_FIXED_OPTIONS);
   const s = opts.join(',');
   if (s.length > MAX_OVERLAY_OPTIONS) {

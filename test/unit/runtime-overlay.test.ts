@@ -20,6 +20,12 @@ describe('overlay options', () => {
     const s = overlayOptions({ lowers: ['/l/a,upperdir=/evil'], upper: '/u:x', work: '/w' });
     expect(s).toBe('lowerdir=/l/a\\,upperdir=/evil,upperdir=/u\\:x,workdir=/w,redirect_dir=off,metacopy=off,index=off');
   });
+  it('writes paths relative to a base dir when asked', () => {
+    expect(overlayOptions({ lowers: ['/store/layers/b', '/elsewhere/a,b'], upper: '/store/containers/c/upper', work: '/store/containers/c/work', baseDir: '/store' })).toBe(
+      'lowerdir=layers/b:../elsewhere/a\\,b,upperdir=containers/c/upper,workdir=containers/c/work,redirect_dir=off,metacopy=off,index=off',
+    );
+    expect(() => overlayOptions({ lowers: ['/a'], upper: '/u', work: '/w', baseDir: 'rel' })).toThrow(/base dir/);
+  });
   it('refuses bad layouts', () => {
     expect(() => overlayOptions({ lowers: [] })).toThrow(/at least one lower/);
     expect(() => overlayOptions({ lowers: ['/a'], upper: '/u' })).toThrow(/together/);

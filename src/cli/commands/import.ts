@@ -22,6 +22,7 @@ export const command: Command = {
     if (file === undefined) throw usageError('import needs a FILE (or - for stdin)');
     if (extra.length > 0) throw usageError(`import takes FILE and at most one REFERENCE, got also: ${extra.join(' ')}`);
     if (ref !== undefined) normalizeTag(ref);
+    if (file === '-' && ctx.stdin.isTTY) throw usageError('refusing to read a tarball from a terminal: give a FILE or redirect stdin');
     const source = file === '-' ? ctx.stdin : createReadStream(path.resolve(ctx.cwd, file));
     if (file !== '-') {
       await new Promise<void>((resolve, reject) => {

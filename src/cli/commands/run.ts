@@ -26,28 +26,60 @@ export const command: Command = {
       });
       envFileEntries.push(...parseEnvFile(file, text, ctx.env));
     }
-    const { imageName, image, source } = await resolveRootfs(ctx.root, options);
-    const { runAttached } = await import('../../runtime/container.js');
-    return runAttached({
-      root: ctx.root,
-      options,
-      imageName,
-      image,
-      source,
-      envFileEntries,
-      hostEnv: ctx.env,
-      stdin: ctx.stdin,
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-    });
+    const resolved = await resolveRootfs(ctx.root, options);
+    try {
+      const { runAttached } = await import('../../runtime/container.js');
+      return await runAttached({
+        root: ctx.root,
+        options,
+        imageName: resolved.imageName,
+        image: resolved.image,
+        source: resolved.source,
+        envFileEntries,
+        hostEnv: ctx.env,
+        stdin: ctx.stdin,
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+      });
+    } finally {
+      await resolved.close();
+    }
   },
 };
 
-async function resolveRootfs(_root: string, options: RunOptions): Promise<{ imageName: string; image: ImageRunConfig; source: RootfsSource }> {
+interface Resolved {
+  imageName: string;
+  image: ImageRunConfig;
+  source: RootfsSource;
+  close(): Promise<void>;
+}
+
+/** IMAGE → its config and unpacked layers (each unpacked once, shared read-only), or --rootfs DIR */
+async function resolveRootfs(root: string, options: RunOptions): Promise<Resolved> {
   if (options.rootfs !== undefined) {
     const st = await stat(options.rootfs).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError(`--rootfs ${options.rootfs}: not a directory`);
-    return { imageName: options.rootfs, image: {}, source: { kind: 'dir', dir: options.rootfs } };
+    return { imageName: options.rootfs, image: {}, source: { kind: 'dir', dir: options.rootfs }, close: async () => undefined };
   }
-  throw new TsbuildError('image', 'IMAGE_STORE_MISSING', `cannot run ${options.image}: the image store is not available in this build; use --rootfs DIR`);
+  const ref = options.image as string;
+  const [{ ImageStore }, { ensureUnpacked, applyLayers }] = await Promise.all([import('../../image/store.js'), import('../../image/layer/unpack.js')]);
+  const store = await ImageStore.open(root);
+  try {
+    const img = await store.resolve(ref);
+    const diffIds = img.config.rootfs.diff_ids;
+    const blobs = img.manifest.layers;
+    if (diffIds.length !== blobs.length) {
+      throw new TsbuildError('image', 'IMAGE_LAYERS_MISMATCH', `${ref}: the config lists ${diffIds.length} layers, the manifest ${blobs.length}`);
+    }
+    if (diffIds.length === 0) throw new TsbuildError('image', 'IMAGE_EMPTY', `${ref}: the image has no layers to run`);
+    const refs = diffIds.map((diffId, i) => ({ diffId, blobDigest: (blobs[i] as { digest: string }).digest }));
+    const source: RootfsSource =
+      options.storageDriver === 'vfs'
+        ? { kind: 'layers', layersTopFirst: [], materialize: (target) => applyLayers(store, refs, target) }
+        : { kind: 'layers', layersTopFirst: (await Promise.all(refs.map((r) => ensureUnpacked(store, r.diffId, r.blobDigest)))).reverse() };
+    return { imageName: ref, image: img.config.config ?? {}, source, close: () => store.close() };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }

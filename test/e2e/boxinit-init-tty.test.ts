@@ -1,0 +1,147 @@
+// boxinit's supervising modes: --init (PID 1 stays boxinit: reaps, forwards
+// signals, exits like tini), -t (a pty from the container's devpts, window
+// size and resizes), signals sent to the spawned process, and joining a
+// cgroup before the namespaces are created.
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
+import { resolveCapabilities } from '../../src/runtime/capabilities.js';
+import { baseConfig, hostMountinfo, overlayRoot, runBoxinit, type OverlayRoot } from '../helpers/boxinit-run.js';
+import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
+import { missing } from '../helpers/requires.js';
+
+const why = missing('root', 'overlay', 'unshare', 'busybox') ?? (() => {
+  try {
+    boxinitPath();
+    return undefined;
+  } catch {
+    return 'native/build/boxinit not built (npm run build:native)';
+  }
+})();
+
+const sh = (script: string) => ['/bin/sh', '-c', script];
+
+describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
+  let busybox: BusyboxRootfs;
+  let root: OverlayRoot;
+  let mountsBefore: string[];
+
+  beforeAll(() => {
+    busybox = makeBusyboxRootfs();
+  });
+  afterAll(() => busybox?.cleanup());
+  beforeEach(() => {
+    root = overlayRoot(busybox.dir);
+    mountsBefore = hostMountinfo(root.base, busybox.dir);
+  });
+  afterEach(() => {
+    try {
+      expect(hostMountinfo(root.base, busybox.dir)).toEqual(mountsBefore);
+    } finally {
+      root.cleanup();
+    }
+  });
+
+  it('--init: the command is not PID 1, its status passes through, a signal death is 128+n', async () => {
+    const r = await runBoxinit(baseConfig(root.rootfs, sh('echo $$; cat /proc/1/cmdline | tr "\\0" " "; exit 3'), { init: true }));
+    expect(r.status, r.reportText).toBe(3);
+    const [pid, cmd] = r.stdout.split('\n');
+    expect(pid).not.toBe('1');
+    expect(cmd).toMatch(/boxinit --stage2/);
+    const killed = await runBoxinit(baseConfig(root.rootfs, sh('kill -KILL $$'), { init: true }));
+    expect(killed.status).toBe(137);
+  });
+
+  it('--init reaps orphans', async () => {
+    const r = await runBoxinit(
+      baseConfig(root.rootfs, sh('(sleep 0.2 &); (sleep 0.2 &); grep -c "^PPid:\t1$" /proc/[0-9]*/status | grep -c ":1$"; sleep 0.8; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l'), { init: true }),
+    );
+    expect(r.status, r.reportText).toBe(0);
+    // two orphans were reparented to PID 1 (besides the shell itself), and none is left a zombie
+    expect(r.stdout.trim().split('\n')).toEqual(['3', '0']);
+  });
+
+  it('forwards SIGTERM sent to the spawned process, with and without --init', async () => {
+    for (const init of [false, true]) {
+      const r = await runBoxinit(
+        baseConfig(root.rootfs, sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'), { init }),
+        {
+          onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 400),
+        },
+      );
+      expect(r.status, `init=${init} ${r.stdout} ${r.reportText}`).toBe(7);
+      expect(r.stdout).toBe('ready\ngot-term\n');
+    }
+  });
+
+  it('without --init PID 1 ignores an unhandled SIGTERM; SIGKILL to the spawned process ends the container', async () => {
+    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/sleep', '30']), {
+      onSpawn: (child) => {
+        setTimeout(() => child.kill('SIGTERM'), 300);
+        setTimeout(() => child.kill('SIGKILL'), 900);
+      },
+    });
+    expect(r.status).toBe(137);
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(800);
+  });
+
+  it('-t: a pty from the container devpts as controlling terminal, with the window size and resizes', async () => {
+    const r = await runBoxinit(
+      baseConfig(root.rootfs, sh('tty; stty size; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
+        tty: { rows: 24, cols: 80 },
+        uid: 1000,
+        gid: 1000,
+        capabilities: resolveCapabilities({ uid: 1000 }),
+      }),
+      { resize: [[30, 100]], stdin: 'hello\n' },
+    );
+    expect(r.status, r.reportText).toBe(0);
+    const lines = r.stdout.split('\r\n');
+    expect(lines).toContain('/dev/pts/0');
+    expect(lines.indexOf('24 80')).toBeGreaterThanOrEqual(0);
+    expect(lines.indexOf('30 100')).toBeGreaterThan(lines.indexOf('24 80'));
+    expect(lines).toContain('c'); // /dev/console is the pty
+    expect(r.stdout).toContain('got hello');
+  });
+
+  const pidsRoot = '/sys/fs/cgroup/pids';
+  const noCgroup = existsSync(path.join(pidsRoot, 'cgroup.procs')) ? undefined : 'needs the cgroup v1 pids hierarchy';
+
+  it.skipIf(!!noCgroup)('joins the given cgroup before the namespaces: the container runs inside it', async () => {
+    const parent = path.join(pidsRoot, 'tsbuild');
+    const createdParent = !existsSync(parent);
+    const leaf = path.join(parent, `boxinit-test-${process.pid}-${Date.now()}`);
+    mkdirSync(leaf, { recursive: true });
+    try {
+      let procs = '';
+      const r = await runBoxinit(
+        baseConfig(root.rootfs, sh('grep ":pids:" /proc/self/cgroup; sleep 0.5'), { cgroupProcs: [path.join(leaf, 'cgroup.procs')] }),
+        {
+          onPid: () => {
+            setTimeout(() => (procs = readFileSync(path.join(leaf, 'cgroup.procs'), 'utf8')), 200);
+          },
+        },
+      );
+      expect(r.status, r.reportText).toBe(0);
+      expect(r.stdout).toMatch(/^\d+:pids:\/\n$/); // the cgroup namespace is rooted at the leaf
+      expect(procs.trim().split('\n').map(Number)).toContain(r.report.pid);
+      expect(readFileSync(path.join(leaf, 'cgroup.procs'), 'utf8')).toBe('');
+    } finally {
+      rmdirSync(leaf);
+      if (createdParent) {
+        try {
+          rmdirSync(parent);
+        } catch {
+          // someone else's cgroup appeared under it
+        }
+      }
+    }
+  });
+
+  it('reports a cgroup that cannot be joined', async () => {
+    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/true'], { cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/does-not-exist/cgroup.procs'] }));
+    expect(r.status).toBe(125);
+    expect(r.report.failure).toMatchObject({ stage: 'cgroup', errno: 2 });
+  });
+});
