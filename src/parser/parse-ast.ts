@@ -64,10 +64,21 @@ function byteLength(s: string): number {
   return s.length * 3 < 65536 ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
-export function parseAst(source: string, file: string): AstResult {
+/**
+ * Parses the whole file. With `onNode`, each node is handed over in source
+ * order as soon as it is complete (and not kept in `nodes`), so that callers
+ * can convert it while it is still young garbage.
+ */
+export function parseAst(source: string, file: string, onNode?: (node: AstNode) => void): AstResult {
   const lines = physicalLines(source);
   const scanner = new DirectiveScanner();
   const nodes: AstNode[] = [];
+  let count = 0;
+  const emit = (node: AstNode): void => {
+    count++;
+    if (onNode) onNode(node);
+    else nodes.push(node);
+  };
   const warnings: ParseWarning[] = [];
   const errors: Diagnostic[] = [];
   const pos = (lineIdx: number, column: number): SourcePosition => {
@@ -104,7 +115,6 @@ export function parseAst(source: string, file: string): AstResult {
     line: string;
     escape: '\\' | '`';
     map: LineMap;
-    slot: number;
     startIdx: number;
     endIdx: number;
   }
@@ -160,19 +170,14 @@ export function parseAst(source: string, file: string): AstResult {
     const escape = scanner.escape as '\\' | '`';
     if (!line.includes('<<')) {
       // no heredoc possible: split later, with all such lines in one Chevrotain run
-      pending.push({ line, escape, map, slot: nodes.length, startIdx, endIdx });
-      nodes.push(undefined as unknown as AstNode);
+      pending.push({ line, escape, map, startIdx, endIdx });
+      if (pending.length >= 256) flush();
       continue;
     }
-    let node: AstNode;
-    try {
-      node = nodeFromLine(line, 0, escape, map);
-    } catch (e) {
-      if (!(e instanceof LineParseError)) throw e;
-      // BuildKit stops here; we go on to report every problem of the file
-      errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(startIdx, endIdx)));
-      continue;
-    }
+    // may open heredocs: split it now (with the lines before it), before the following lines are read
+    pending.push({ line, escape, map, startIdx, endIdx });
+    const node = flush(true);
+    if (!node) continue;
 
     const target = heredocTarget(node);
     let lastIdx = endIdx;
@@ -216,12 +221,15 @@ export function parseAst(source: string, file: string): AstResult {
       lastIdx = i - 1;
     }
     node.range = { ...lineRange(startIdx, lastIdx), start: node.keywordRange.start };
-    nodes.push(node);
+    emit(node);
   }
   return finish();
 
-  function finish(): AstResult {
-  if (pending.length > 0) {
+  /** splits and emits the pending lines; with `holdLast`, returns the last node instead of emitting it */
+  function flush(holdLast = false): AstNode | undefined {
+    if (pending.length === 0) return undefined;
+    let held: AstNode | undefined;
+    const last = pending.length - 1;
     // the escape character only changes in the directive block, before any instruction
     const splits = splitCommands(
       pending.map((p) => p.line),
@@ -233,16 +241,21 @@ export function parseAst(source: string, file: string): AstResult {
         const range = lineRange(p.startIdx, p.endIdx);
         range.start = p.map.posAt(split.keywordStart);
         const node = nodeFromLine(p.line, 0, p.escape, p.map, split, range);
-        nodes[p.slot] = node;
+        if (holdLast && k === last) held = node;
+        else emit(node);
       } catch (e) {
         if (!(e instanceof LineParseError)) throw e;
         errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(p.startIdx, p.endIdx)));
       }
     });
-    for (let k = nodes.length - 1; k >= 0; k--) if (nodes[k] === undefined) nodes.splice(k, 1);
-    errors.sort((a, b) => a.range.start.line - b.range.start.line);
+    pending.length = 0;
+    return held;
   }
-  if (nodes.length === 0 && errors.length === 0) {
+
+  function finish(): AstResult {
+  flush();
+  errors.sort((a, b) => a.range.start.line - b.range.start.line);
+  if (count === 0 && errors.length === 0) {
     errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
   }
   return result();
