@@ -37,8 +37,8 @@ export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostic
     const flag: Flag = { name, value, range: f.range };
     out.all.push(flag);
     const kind = spec[name];
-    const upper = keyword.toUpperCase();
     if (kind === undefined) {
+      const upper = keyword.toUpperCase();
       const known = Object.keys(spec);
       const other = Object.entries(instructionFlags)
         .filter(([k, s]) => k !== keyword.toLowerCase() && s[name] !== undefined)

@@ -31,22 +31,46 @@ interface PhysicalLine {
   offset: number;
 }
 
-function physicalLines(source: string): PhysicalLine[] {
-  const lines: PhysicalLine[] = [];
-  let start = 0;
-  let bom = 0;
-  if (source.charCodeAt(0) === 0xfeff) bom = 1;
-  while (start < source.length) {
-    const nl = source.indexOf('\n', start);
-    const end = nl === -1 ? source.length : nl + 1;
-    const from = start === 0 ? bom : start;
-    const raw = source.slice(from, end);
-    let t = raw.length;
-    while (t > 0 && (raw.charCodeAt(t - 1) === 10 || raw.charCodeAt(t - 1) === 13)) t--;
-    lines.push({ text: raw.slice(0, t), raw, offset: from });
-    start = end;
+/** line boundaries in typed arrays; a PhysicalLine is made (short-lived) when asked for */
+class PhysicalLines {
+  readonly length: number;
+  private readonly starts: Int32Array;
+  private readonly textEnds: Int32Array;
+  private readonly rawEnds: Int32Array;
+
+  constructor(private readonly source: string) {
+    let count = 0;
+    for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) count++;
+    if (source.length > 0 && !source.endsWith('\n')) count++;
+    this.length = count;
+    this.starts = new Int32Array(count);
+    this.textEnds = new Int32Array(count);
+    this.rawEnds = new Int32Array(count);
+    let start = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+    for (let k = 0; k < count; k++) {
+      const nl = source.indexOf('\n', start);
+      const end = nl === -1 ? source.length : nl + 1;
+      let t = end;
+      while (t > start && (source.charCodeAt(t - 1) === 10 || source.charCodeAt(t - 1) === 13)) t--;
+      this.starts[k] = start;
+      this.textEnds[k] = t;
+      this.rawEnds[k] = end;
+      start = end;
+    }
   }
-  return lines;
+
+  at(k: number): PhysicalLine {
+    const start = this.starts[k] as number;
+    return { text: this.source.slice(start, this.textEnds[k]), raw: this.source.slice(start, this.rawEnds[k]), offset: start };
+  }
+
+  offset(k: number): number {
+    return k < this.length ? (this.starts[k] as number) : this.source.length;
+  }
+
+  textLength(k: number): number {
+    return k < this.length ? (this.textEnds[k] as number) - (this.starts[k] as number) : 0;
+  }
 }
 
 const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
@@ -64,20 +88,30 @@ function byteLength(s: string): number {
   return s.length * 3 < 65536 ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
-export function parseAst(source: string, file: string): AstResult {
-  const lines = physicalLines(source);
+/**
+ * Parses the whole file. With `onNode`, each node is handed over in source
+ * order as soon as it is complete (and not kept in `nodes`), so that callers
+ * can convert it while it is still young garbage.
+ */
+export function parseAst(source: string, file: string, onNode?: (node: AstNode) => void): AstResult {
+  const lines = new PhysicalLines(source);
   const scanner = new DirectiveScanner();
   const nodes: AstNode[] = [];
+  let count = 0;
+  const emit = (node: AstNode): void => {
+    count++;
+    if (onNode) onNode(node);
+    else nodes.push(node);
+  };
   const warnings: ParseWarning[] = [];
   const errors: Diagnostic[] = [];
   const pos = (lineIdx: number, column: number): SourcePosition => {
-    const l = lines[lineIdx];
-    return { line: lineIdx + 1, column: column + 1, offset: (l?.offset ?? source.length) + column };
+    return { line: lineIdx + 1, column: column + 1, offset: lines.offset(lineIdx) + column };
   };
   const lineRange = (from: number, to: number): SourceRange => ({
     file,
     start: pos(from, 0),
-    end: pos(to, lines[to]?.text.length ?? 0),
+    end: pos(to, lines.textLength(to)),
   });
   const fail = (message: string, from: number, to: number, code = 'PARSE'): AstResult => {
     errors.push(diagnostic(code, message, lineRange(Math.min(from, lines.length - 1), Math.min(to, lines.length - 1))));
@@ -104,14 +138,13 @@ export function parseAst(source: string, file: string): AstResult {
     line: string;
     escape: '\\' | '`';
     map: LineMap;
-    slot: number;
     startIdx: number;
     endIdx: number;
   }
   const pending: Pending[] = [];
   let i = 0;
   while (i < lines.length) {
-    const first = lines[i] as PhysicalLine;
+    const first = lines.at(i);
     if (byteLength(first.text) > MAX_LINE_BYTES) {
       fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
@@ -138,7 +171,7 @@ export function parseAst(source: string, file: string): AstResult {
     let more = firstCont.more;
     let emptyContinuation = false;
     while (more && i < lines.length) {
-      const l = lines[i] as PhysicalLine;
+      const l = lines.at(i);
       if (byteLength(l.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
       if (isComment(l.text)) continue;
@@ -160,19 +193,14 @@ export function parseAst(source: string, file: string): AstResult {
     const escape = scanner.escape as '\\' | '`';
     if (!line.includes('<<')) {
       // no heredoc possible: split later, with all such lines in one Chevrotain run
-      pending.push({ line, escape, map, slot: nodes.length, startIdx, endIdx });
-      nodes.push(undefined as unknown as AstNode);
+      pending.push({ line, escape, map, startIdx, endIdx });
+      if (pending.length >= 256) flush();
       continue;
     }
-    let node: AstNode;
-    try {
-      node = nodeFromLine(line, 0, escape, map);
-    } catch (e) {
-      if (!(e instanceof LineParseError)) throw e;
-      // BuildKit stops here; we go on to report every problem of the file
-      errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(startIdx, endIdx)));
-      continue;
-    }
+    // may open heredocs: split it now (with the lines before it), before the following lines are read
+    pending.push({ line, escape, map, startIdx, endIdx });
+    const node = flush(true);
+    if (!node) continue;
 
     const target = heredocTarget(node);
     let lastIdx = endIdx;
@@ -189,7 +217,7 @@ export function parseAst(source: string, file: string): AstResult {
         let content = '';
         let terminated = false;
         while (i < lines.length) {
-          const l = lines[i] as PhysicalLine;
+          const l = lines.at(i);
           i++;
           const candidate = w.chomp ? l.text.replace(/^\t+/, '') : l.text;
           if (candidate === w.name) {
@@ -216,12 +244,15 @@ export function parseAst(source: string, file: string): AstResult {
       lastIdx = i - 1;
     }
     node.range = { ...lineRange(startIdx, lastIdx), start: node.keywordRange.start };
-    nodes.push(node);
+    emit(node);
   }
   return finish();
 
-  function finish(): AstResult {
-  if (pending.length > 0) {
+  /** splits and emits the pending lines; with `holdLast`, returns the last node instead of emitting it */
+  function flush(holdLast = false): AstNode | undefined {
+    if (pending.length === 0) return undefined;
+    let held: AstNode | undefined;
+    const last = pending.length - 1;
     // the escape character only changes in the directive block, before any instruction
     const splits = splitCommands(
       pending.map((p) => p.line),
@@ -233,16 +264,21 @@ export function parseAst(source: string, file: string): AstResult {
         const range = lineRange(p.startIdx, p.endIdx);
         range.start = p.map.posAt(split.keywordStart);
         const node = nodeFromLine(p.line, 0, p.escape, p.map, split, range);
-        nodes[p.slot] = node;
+        if (holdLast && k === last) held = node;
+        else emit(node);
       } catch (e) {
         if (!(e instanceof LineParseError)) throw e;
         errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(p.startIdx, p.endIdx)));
       }
     });
-    for (let k = nodes.length - 1; k >= 0; k--) if (nodes[k] === undefined) nodes.splice(k, 1);
-    errors.sort((a, b) => a.range.start.line - b.range.start.line);
+    pending.length = 0;
+    return held;
   }
-  if (nodes.length === 0 && errors.length === 0) {
+
+  function finish(): AstResult {
+  flush();
+  errors.sort((a, b) => a.range.start.line - b.range.start.line);
+  if (count === 0 && errors.length === 0) {
     errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
   }
   return result();
