@@ -29,6 +29,11 @@ describe('layer extract: whiteouts applied onto lower layers (vfs)', () => {
     expect((await readdir(root)).sort()).toEqual(['d', 'stays']);
   });
 
+  it('only regular files are markers: a directory or symlink named .wh.x is content', async () => {
+    await extractLayer([encodeTar([{ meta: m('.wh.gone/', 'Directory') }, { meta: m('.wh.stays', 'SymbolicLink', { linkpath: 'stays' }) }])], root, { whiteouts: 'apply' });
+    expect((await readdir(root)).sort()).toEqual(['.wh.gone', '.wh.stays', 'd', 'gone', 'gonedir', 'stays']);
+  });
+
   it('.wh..wh..opq empties the directory of lower entries but keeps what this layer wrote, before or after the marker', async () => {
     const tar = encodeTar([
       { meta: m('d/', 'Directory') },

@@ -171,6 +171,12 @@ describe('layer writer: stream form and what a tar cannot hold', () => {
     }
   });
 
+  it('refuses a file whose name reads as a whiteout', async () => {
+    await mkdir(path.join(base, 'd'));
+    await writeFile(path.join(base, 'd', '.wh.x'), '');
+    await expect(layerBytes(base)).rejects.toMatchObject({ code: 'LAYER_RESERVED_NAME', message: expect.stringContaining(path.join(base, 'd', '.wh.x')) });
+  });
+
   it('names the directory when it cannot be read', async () => {
     await expect(layerBytes(path.join(base, 'missing'))).rejects.toMatchObject({ code: 'LAYER_READ', message: expect.stringContaining(path.join(base, 'missing')) });
   });

@@ -118,7 +118,8 @@ class Extraction {
     }
     const name = comps[comps.length - 1]!;
     const parentComps = comps.slice(0, -1);
-    if (name.startsWith(WHITEOUT_PREFIX)) return this.#whiteout(e, parentComps, name);
+    // only regular files are whiteout markers (OCI layer.md; umoci does the same): other types are plain content
+    if (name.startsWith(WHITEOUT_PREFIX) && FILE_TYPES.has(e.type)) return this.#whiteout(e, parentComps, name);
     const parent = (await resolveDir(this.root, parentComps, e.path, true))!;
     const target = path.join(parent, name);
     const isDir = e.type === 'Directory';
