@@ -3,6 +3,7 @@
 // link structure and the kept xattrs — never on readdir order, atime, ctime,
 // user names or the wall clock. sha256 (the diffID) is computed as it streams.
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { readlinkSync } from 'node:fs';
 import { lutimes } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
@@ -57,6 +58,10 @@ async function plan(dir: string, opts: WriteLayerOptions): Promise<PlannedEntry[
   const out: PlannedEntry[] = [];
   for (const e of entries) {
     const st = e.st;
+    if (path.posix.basename(e.rel).startsWith(WHITEOUT_PREFIX)) {
+      // would read as a whiteout to every consumer of the layer
+      throw new TsbuildError('image', 'LAYER_RESERVED_NAME', `cannot put ${e.abs} in a layer: names starting with '${WHITEOUT_PREFIX}' are reserved for whiteouts`);
+    }
     const all = byPath.get(e.rel);
     const kept = wantXattrs && all ? new Map([...all].filter(([name]) => keepXattr(name))) : undefined;
     const base = {
