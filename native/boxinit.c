@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -931,6 +933,36 @@ static void parent_of_pid1(void) {
   }
 }
 
+/* CVE-2019-5736: a process left inside the container (PID 1 with --init or
+ * -t, the -t supervisor of an exec) must not expose the host's boxinit binary
+ * through /proc/PID/exe. So stage 2 and exec run from a sealed in-memory copy
+ * of it (runc's cloned_binary idea): copy /proc/self/exe into a memfd, seal
+ * it read-only, and re-exec from it. A sealed /proc/self/exe means: done. */
+static void run_from_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) fail("clone_binary", "open /proc/self/exe");
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+    close(self);
+    return;
+  }
+  struct stat st;
+  if (fstat(self, &st) < 0) fail("clone_binary", "stat /proc/self/exe");
+  int mfd = memfd_create("boxinit", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) fail("clone_binary", "memfd_create");
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("clone_binary", "copy /proc/self/exe");
+  }
+  close(self);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) fail("clone_binary", "seal the copy");
+  extern char **environ;
+  fexecve(mfd, argv, environ);
+  fail("clone_binary", "exec the sealed copy");
+}
+
 /* `--exec`: a new process in a running container (namespaces joined by nsenter --no-fork) */
 static void __attribute__((noreturn)) exec_into(int argc, char **argv) {
   /* nsenter joined every namespace but the mount namespace, which would hide
@@ -964,6 +996,7 @@ int main(int argc, char **argv) {
   int stage2 = !strcmp(argv[1], "--stage2"), exec_mode = !strcmp(argv[1], "--exec");
   /* stage 1 hands fds 3 and 4 on through unshare/nsenter; the later stages close them on exec */
   if (!stage2 && !exec_mode) return stage1(argc, argv);
+  run_from_sealed_copy(argv);
   if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   if (exec_mode) exec_into(argc, argv);
   if (getpid() != 1) parent_of_pid1();

@@ -36,6 +36,10 @@
 //                                  TSTP/TTIN/TTOU/PIPE to it, exits with its status,
 //                                  and if killed itself, PID 1 gets SIGKILL
 //                                  (PR_SET_PDEATHSIG) and the namespace dies.
+//   Stage 2 first re-execs itself from a sealed memfd copy (CVE-2019-5736), so
+//   /proc/PID/exe of a boxinit in the container never is the host binary.
+//   Every container path is resolved inside the root (openat2 RESOLVE_IN_ROOT,
+//   no magic links), mounts go through /proc/self/fd, then pivot_root + detach.
 //
 // ── Signals ───────────────────────────────────────────────────────────────
 // Send signals to the spawned process: they reach PID 1. Without init mode
@@ -62,7 +66,8 @@
 //             handed to mount(2) as data (e.g. size=64m,mode=1777). Missing mount
 //             points are created (a file when SOURCE is not a directory).
 //   masked*   container path: bind /dev/null over a file, read-only tmpfs over a dir
-//   readonly* container path: bind-remounted read-only
+//             (absent paths are skipped: e.g. /proc/kcore on kernels without it)
+//   readonly* container path: bind-remounted read-only (absent paths skipped)
 //   sysfs     "ro" | "rw" (default ro)
 //   cgroupfs  "ro": /sys/fs/cgroup read-only with the container's hierarchies
 //             (cgroup v1 controllers on a tmpfs, cgroup2 at unified/; pure v2: cgroup2)
@@ -74,7 +79,9 @@
 //   env*      "NAME=VALUE"
 //   uid, gid  decimal;  group*  decimal supplementary gid
 //   cap_bounding / cap_effective / cap_permitted / cap_inheritable / cap_ambient
-//             hex u64 masks (bit n = capability n)
+//             hex u64 masks (bit n = capability n); the effective, permitted,
+//             inheritable and ambient sets are trimmed to what boxinit itself holds
+//             (this host withholds CAP_SYS_RESOURCE: --privileged = all we have)
 //   no_new_privs "1"
 //   seccomp   raw classic BPF: struct sock_filter[] (8 bytes each, little-endian)
 //   tty       "ROWS COLS"  allocate a pty from the container's /dev/ptmx

@@ -90,7 +90,15 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
       const r = await runBoxinit(
         baseConfig(root.rootfs, sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'), { init }),
         {
-          onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 400),
+          onSpawn: (child) => {
+            let sent = false;
+            child.stdout!.on('data', (d: Buffer) => {
+              if (!sent && d.toString().includes('ready')) {
+                sent = true;
+                child.kill('SIGTERM');
+              }
+            });
+          },
         },
       );
       expect(r.status, `init=${init} ${r.stdout} ${r.reportText}`).toBe(7);
@@ -111,13 +119,13 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
 
   it('-t: a pty from the container devpts as controlling terminal, with the window size and resizes', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('tty; stty size; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
+      baseConfig(root.rootfs, sh('tty; stty size; echo resize-now; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
         tty: { rows: 24, cols: 80 },
         uid: 1000,
         gid: 1000,
         capabilities: resolveCapabilities({ uid: 1000 }),
       }),
-      { resize: [[30, 100]], stdin: 'hello\n' },
+      { resize: [[30, 100]], resizeWhen: 'resize-now', stdin: 'hello\n' },
     );
     expect(r.status, r.reportText).toBe(0);
     const lines = r.stdout.split('\r\n');

@@ -8,7 +8,8 @@ import type { Command } from '../command.js';
 import { TsbuildError, usageError } from '../../errors.js';
 import { runFlags, toRunOptions, parseEnvFile, type RunOptions } from '../../runtime/run-options.js';
 import type { ImageRunConfig } from '../../runtime/spec.js';
-import type { RootfsSource } from '../../runtime/container.js';
+// static: this command's chunk is loaded lazily anyway, and one module load less counts
+import { runAttached, type RootfsSource } from '../../runtime/container.js';
 
 export const command: Command = {
   name: 'run',
@@ -26,12 +27,8 @@ export const command: Command = {
       });
       envFileEntries.push(...parseEnvFile(file, text, ctx.env));
     }
-    // load the runtime while the image is looked up
-    const runtime = import('../../runtime/container.js');
-    runtime.catch(() => undefined);
     const resolved = await resolveRootfs(ctx.root, options);
     try {
-      const { runAttached } = await runtime;
       return await runAttached({
         root: ctx.root,
         options,
