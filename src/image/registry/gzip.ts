@@ -47,3 +47,36 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, blockSize
   if (empty) pending.push(gzipAsync(Buffer.alloc(0), { level: gzipLevel }));
   while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
 }
+
+/**
+ * Pulls items from `source` ahead of the consumer (up to `max` waiting), so
+ * compression goes on while the previous chunk is being uploaded.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Promise<IteratorResult<T>>[] = [];
+  let ended = false;
+  const fill = (): void => {
+    while (!ended && queue.length < max) {
+      const p = it.next();
+      queue.push(p);
+      p.then((r) => {
+        if (r.done) ended = true;
+      }, () => {
+        ended = true;
+      });
+      // an async generator queues next() calls, so asking again at once is safe
+      if (queue.length >= max) break;
+    }
+  };
+  try {
+    for (;;) {
+      fill();
+      const r = await (queue.shift() as Promise<IteratorResult<T>>);
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    if (!ended) await it.return?.(undefined);
+  }
+}

@@ -12,7 +12,7 @@ import { RegistryClient, registryError } from './client.js';
 import type { Credentials } from './credentials.js';
 import { endpointFor, manifestUrl, type InsecureOptions } from './endpoint.js';
 import type { TransferListener } from './events.js';
-import { parallelGzip } from './gzip.js';
+import { parallelGzip, prefetch } from './gzip.js';
 import { mapLimit } from './limit.js';
 import { layerCompression, pushedLayerMediaType } from './media-types.js';
 import { mountSources, readPushState, recordPush, savePushState } from './push-state.js';
@@ -76,7 +76,7 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
         return { diffId, ...desc, mediaType, how };
       }
       // large and never pushed from here: compress while uploading (the digest is known at the end)
-      const up = await uploadStream(client, () => parallelGzip(store.blobStream(layer.digest)), { ...uploadOptions, label: layer.digest });
+      const up = await uploadStream(client, () => prefetch(parallelGzip(store.blobStream(layer.digest)), 8), { ...uploadOptions, label: layer.digest });
       return { diffId, digest: up.digest, size: up.size, mediaType, how: 'chunked' };
     });
 
