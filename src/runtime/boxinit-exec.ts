@@ -10,6 +10,8 @@
 // seccomp as `run` and execs the command. Same fds as `run` (see
 // boxinit-protocol.ts): config on fd 3, report on fd 4 (first line: the host
 // pid of the new process; EOF once it exec'd).
+// Exec only into a container that has started (its own report reached EOF):
+// before its pivot_root, its mount namespace still shows the host's tree.
 import { TsbuildError } from '../errors.js';
 import { boxinitPath, processRecords, record, type BoxinitProcess, type Namespace } from './boxinit-protocol.js';
 

@@ -15,6 +15,9 @@
 //               First line: the host pid of the container's PID 1. Then EOF as soon
 //               as the command was exec'd (the fd is close-on-exec: "started",
 //               runc's sync idea), or a failure line and EOF.
+//   If boxinit fails before reading the whole config (e.g. a cgroup cannot be
+//   joined), writes to fd 3 fail with EPIPE: handle 'error' on that stream and
+//   trust the report.
 //   Then wait for the process: its exit status IS the container's status —
 //   the command's exit code, or 128+n when signal n killed it (like tini).
 //   A setup failure exits BOXINIT_FAILED_STATUS (125) / 126 / 127 with a
@@ -33,6 +36,10 @@
 //                                  TSTP/TTIN/TTOU/PIPE to it, exits with its status,
 //                                  and if killed itself, PID 1 gets SIGKILL
 //                                  (PR_SET_PDEATHSIG) and the namespace dies.
+//   Stage 2 first re-execs itself from a sealed memfd copy (CVE-2019-5736), so
+//   /proc/PID/exe of a boxinit in the container never is the host binary.
+//   Every container path is resolved inside the root (openat2 RESOLVE_IN_ROOT,
+//   no magic links), mounts go through /proc/self/fd, then pivot_root + detach.
 //
 // ── Signals ───────────────────────────────────────────────────────────────
 // Send signals to the spawned process: they reach PID 1. Without init mode
@@ -59,8 +66,11 @@
 //             handed to mount(2) as data (e.g. size=64m,mode=1777). Missing mount
 //             points are created (a file when SOURCE is not a directory).
 //   masked*   container path: bind /dev/null over a file, read-only tmpfs over a dir
-//   readonly* container path: bind-remounted read-only
+//             (absent paths are skipped: e.g. /proc/kcore on kernels without it)
+//   readonly* container path: bind-remounted read-only (absent paths skipped)
 //   sysfs     "ro" | "rw" (default ro)
+//   cgroupfs  "ro": /sys/fs/cgroup read-only with the container's hierarchies
+//             (cgroup v1 controllers on a tmpfs, cgroup2 at unified/; pure v2: cgroup2)
 //   file*     "DEST\0SOURCE" bind a host file (e.g. /etc/hosts prepared by TS) on DEST
 //   hostname  string
 //   readonly_root "1"
@@ -69,7 +79,9 @@
 //   env*      "NAME=VALUE"
 //   uid, gid  decimal;  group*  decimal supplementary gid
 //   cap_bounding / cap_effective / cap_permitted / cap_inheritable / cap_ambient
-//             hex u64 masks (bit n = capability n)
+//             hex u64 masks (bit n = capability n); the effective, permitted,
+//             inheritable and ambient sets are trimmed to what boxinit itself holds
+//             (this host withholds CAP_SYS_RESOURCE: --privileged = all we have)
 //   no_new_privs "1"
 //   seccomp   raw classic BPF: struct sock_filter[] (8 bytes each, little-endian)
 //   tty       "ROWS COLS"  allocate a pty from the container's /dev/ptmx
@@ -136,6 +148,8 @@ export interface BoxinitConfig {
   readonlyPaths: string[];
   /** /sys read-only (default true; false for --privileged) */
   sysfsReadonly: boolean;
+  /** mount /sys/fs/cgroup read-only as Docker does (needs the cgroup namespace; optional, default off) */
+  cgroupfs?: boolean;
   hostname: string;
   /** host files bound over /etc/hostname, /etc/hosts, /etc/resolv.conf (any may be absent) */
   files: { hostname?: string; hosts?: string; resolvConf?: string };
@@ -284,6 +298,7 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
   for (const p of c.maskedPaths) out.push(record('masked', p));
   for (const p of c.readonlyPaths) out.push(record('readonly', p));
   out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
+  if (c.cgroupfs) out.push(record('cgroupfs', 'ro'));
   const files: [string, string | undefined][] = [
     ['/etc/hostname', c.files.hostname],
     ['/etc/hosts', c.files.hosts],

@@ -3,8 +3,8 @@
 // → signals forwarded → exit status passed through → everything cleaned up
 // (in `finally`, so failures and Ctrl-C clean up too).
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -64,7 +64,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
   const specFrom = async (layers: readonly string[]): Promise<{ spec: ContainerSpec; seccomp: Uint8Array | undefined }> => {
     const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
     const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
-    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
+    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding, path.join(root, 'cache'));
     await checkBindSources(spec);
     return { spec, seccomp };
   };
@@ -79,8 +79,9 @@ export async function runAttached(req: RunRequest): Promise<number> {
   // a container that never started leaves nothing, with or without --rm
   let keep = false;
   try {
-    await mkdir(containersDir(root), { recursive: true, mode: 0o700 });
-    await mkdir(dir, { mode: 0o700 });
+    // synchronous: see state.ts
+    mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
     cleanup.defer(`remove ${dir}`, async () => {
       if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
     });
@@ -114,12 +115,15 @@ export async function runAttached(req: RunRequest): Promise<number> {
       hosts: path.join(dir, 'hosts'),
       resolvConf: path.join(dir, 'resolv.conf'),
     };
-    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => undefined);
-    await Promise.all([
-      writeFile(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 }),
-      writeFile(files.hosts, hostsFile(), { mode: 0o644 }),
-      writeFile(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 }),
-    ]);
+    let hostResolv: string | undefined;
+    try {
+      hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      hostResolv = undefined;
+    }
+    writeFileSync(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 });
+    writeFileSync(files.hosts, hostsFile(), { mode: 0o644 });
+    writeFileSync(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 });
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
     let saving: Promise<void> = Promise.resolve();
@@ -172,7 +176,7 @@ async function claimName(root: string, name: string, id: string): Promise<void> 
 async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState): Promise<BoxinitRootfs> {
   const merged = path.join(dir, 'merged');
   if (options.storageDriver === 'vfs') {
-    await mkdir(merged, { mode: 0o755 });
+    mkdirSync(merged, { mode: 0o755 });
     if (source.kind === 'dir') {
       state.paths.rootfs = source.dir;
       return { kind: 'dir', target: merged, path: source.dir };

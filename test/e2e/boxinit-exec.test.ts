@@ -78,16 +78,14 @@ describe.skipIf(!!why)('boxinit --exec', () => {
   it('runs a process inside the running container with its namespaces, caps and seccomp', async () => {
     let pid1 = 0;
     let container!: ReturnType<typeof runBoxinit>;
-    const gotPid = new Promise<void>((res) => {
-      container = runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'echo marker > /inside; exec sleep 20']), {
-        onPid: (p) => {
-          pid1 = p;
-          res();
-        },
+    // exec only into a container whose command runs (its setup — pivot_root — is done)
+    const started = new Promise<void>((res) => {
+      container = runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'echo marker > /inside; echo started; exec sleep 20']), {
+        onPid: (p) => (pid1 = p),
+        onSpawn: (child) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && res()),
       });
     });
-    await gotPid;
-    await new Promise((r) => setTimeout(r, 300)); // let the container finish its setup
+    await started;
     try {
       const r = await execInto(
         execConfig(pid1, ['/bin/sh', '-c', 'echo pid=$$; hostname; cat /inside; tr "\\0" " " < /proc/1/cmdline; echo; grep -E "^(CapEff|Seccomp):" /proc/self/status; id -u; pwd'], {

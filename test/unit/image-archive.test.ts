@@ -179,6 +179,14 @@ describe('save and load', () => {
     const [got] = await loadArchive(s, createReadStream(file), file);
     expect(got?.id).toBe(sha256(config));
     expect((await s.resolve('zst:1')).manifest.layers[0]?.digest).toBe(sha256(layer));
+
+    // a truncated zstd stream is an error that names the layer and the tool
+    writeFileSync(path.join(dir, 'l.tar.zst'), zst.subarray(0, Math.floor(zst.length / 2)));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['zst:broken'], Layers: ['l.tar.zst'] }]));
+    const broken = path.join(base, 'zst-broken.tar');
+    await createTar({ cwd: dir, file: broken, portable: true }, ['.']);
+    await expect(loadArchive(s, createReadStream(broken), broken)).rejects.toThrow(/cannot decompress .*layer 0 .*: zstd -d -c -q exited 1/);
+    await expect(s.resolve('zst:broken')).rejects.toThrow(/no such image/);
   });
 
   it('follows layer.tar symlinks of old docker save archives, but not out of the archive', async () => {
