@@ -11,6 +11,7 @@ import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError } from '../errors.js';
 import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
+import { attachLimitsAndNetwork } from './cgroups/attach.js';
 import { Cleanup } from './cleanup.js';
 import { toBoxinitConfig } from './container-config.js';
 import { hostnameFile, hostsFile, resolvConfFile } from './hosts.js';
@@ -127,6 +128,8 @@ export async function runAttached(req: RunRequest): Promise<number> {
     writeFileSync(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 });
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
+    // ── limits: cgroup + network (src/runtime/cgroups/attach.ts) ──
+    const attached = await attachLimitsAndNetwork({ id, dir, resources: options.resources, network: options.network, privileged: spec.privileged, hostname: spec.hostname, name: options.name, image: req.image, config, hostsPath: files.hosts, cleanup, owner: state.owner, stderr: req.stderr });
     let saving: Promise<void> = Promise.resolve();
     const save = (patch: Partial<ContainerState>): Promise<void> => {
       state = { ...(state as ContainerState), ...patch };
@@ -142,7 +145,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
       pid1: (pid) => void save({ pid1: pid }),
     });
     await saving;
-    state = { ...state, status: 'exited', exitStatus: status };
+    state = { ...state, status: 'exited', exitStatus: status, ...((await attached.cgroup.oomKilled()) ? { oomKilled: true } : {}) }; // limits: OOMKilled
     if (!options.rm) await writeState(dir, state);
     return status;
   } finally {

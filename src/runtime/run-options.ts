@@ -4,6 +4,8 @@
 import type { FlagSpec, ParsedArgs } from '../cli/args.js';
 import { flagBool, flagList, flagString } from '../cli/args.js';
 import { usageError } from '../errors.js';
+import { resourceFlags, toResourceLimits, type ResourceLimits } from './cgroups/limits.js'; // limits: cgroups
+import { networkFlags, toNetworkOptions, type NetworkOptions } from './network/options.js'; // limits: network
 
 export const runFlags: readonly FlagSpec[] = [
   { name: 'rm', kind: 'bool', description: 'remove the container when it exits' },
@@ -27,6 +29,8 @@ export const runFlags: readonly FlagSpec[] = [
   { name: 'init', kind: 'bool', description: 'run an init as PID 1 that reaps and forwards signals' },
   { name: 'storage-driver', kind: 'string', value: 'overlay|vfs', description: 'how the root filesystem is made' },
   { name: 'rootfs', kind: 'string', value: 'DIR', description: 'run a plain directory as the root filesystem (no IMAGE)' },
+  ...resourceFlags, // limits: cgroups
+  ...networkFlags, // limits: network
 ];
 
 export type StorageDriver = 'overlay' | 'vfs';
@@ -79,6 +83,10 @@ export interface RunOptions {
   tty: boolean;
   init: boolean;
   storageDriver: StorageDriver;
+  /** --memory, --cpus, … (src/runtime/cgroups) */
+  resources?: ResourceLimits;
+  /** --network, -p, -P (src/runtime/network) */
+  network?: NetworkOptions;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -156,6 +164,8 @@ export function toRunOptions(args: ParsedArgs): RunOptions {
     tty: flagBool(args, 'tty'),
     init: flagBool(args, 'init'),
     storageDriver: driver,
+    resources: toResourceLimits(args), // limits: cgroups
+    network: toNetworkOptions(args), // limits: network
   };
 }
 

@@ -29,6 +29,8 @@ export interface ContainerState {
   /** host pid of the container's PID 1 */
   pid1?: number;
   exitStatus?: number;
+  /** the OOM killer killed a process of the container (src/runtime/cgroups) */
+  oomKilled?: boolean;
   rm: boolean;
   image: string;
   paths: { dir: string; upper?: string; work?: string; merged: string; rootfs?: string };

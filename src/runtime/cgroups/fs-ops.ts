@@ -16,7 +16,8 @@ export interface CgroupFs {
 
 export const realCgroupFs: CgroupFs = {
   read: (file) => readFile(file, 'utf8'),
-  write: (file, value) => writeFile(file, value),
+  // r+: never create (cgroupfs refuses O_CREAT with EACCES; a missing file must read as ENOENT)
+  write: (file, value) => writeFile(file, value, { flag: 'r+' }),
   mkdir: async (dir) => {
     try {
       await mkdir(dir);
@@ -34,6 +35,7 @@ export const realCgroupFs: CgroupFs = {
 export function fakeTreeFs(kill: CgroupFs['kill'] = () => undefined): CgroupFs {
   return {
     ...realCgroupFs,
+    write: (file, value) => writeFile(file, value),
     // like cgroupfs: a cgroup with child cgroups cannot be removed; its own files go with it
     rmdir: async (dir) => {
       const entries = await readdir(dir, { withFileTypes: true });

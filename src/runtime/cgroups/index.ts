@@ -9,3 +9,4 @@ export * from './layout.js';
 export * from './limits.js';
 export * from './plan.js';
 export * from './records.js';
+export * from './attach.js';

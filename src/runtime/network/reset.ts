@@ -1,0 +1,44 @@
+// `tsbuild system reset` for the network: removes tsbuild's nft table, the
+// tsbuild0 bridge and the host-wide state, restores net.ipv4.ip_forward — but
+// only when no live container still uses the network (unless forced).
+import { rm, writeFile } from 'node:fs/promises';
+import { TsbuildError } from '../../errors.js';
+import { nft, nftDeleteTableArgv, nftListTable } from '../sys/nft.js';
+import { reclaimAllocations } from './container-network.js';
+import { updateNetworkState } from './host-state.js';
+import { BRIDGE_NAME } from './ipam.js';
+import { deleteLink, linkExists } from './links.js';
+import { NFT_FAMILY, NFT_TABLE } from './nat-rules.js';
+import { netnsDir } from './run-dir.js';
+
+export interface NetworkResetResult {
+  removed: string[];
+}
+
+export async function resetNetwork(): Promise<NetworkResetResult> {
+  const removed: string[] = [];
+  await updateNetworkState(async (s) => {
+    const reclaimed = await reclaimAllocations(s);
+    if (reclaimed.length > 0) removed.push(`${reclaimed.length} stale allocation(s)`);
+    const live = Object.keys(s.allocations);
+    if (live.length > 0) {
+      throw new TsbuildError('runtime', 'NETWORK_IN_USE', `${live.length} running container(s) still use the network: ${live.map((i) => i.slice(0, 12)).join(', ')}`);
+    }
+    if ((await nftListTable(NFT_FAMILY, NFT_TABLE)) !== undefined) {
+      await nft(nftDeleteTableArgv(NFT_FAMILY, NFT_TABLE));
+      removed.push(`nft table ${NFT_FAMILY} ${NFT_TABLE}`);
+    }
+    if (await linkExists(BRIDGE_NAME)) {
+      await deleteLink(BRIDGE_NAME);
+      removed.push(`bridge ${BRIDGE_NAME}`);
+    }
+    if (s.ipForwardBefore !== undefined) {
+      await writeFile('/proc/sys/net/ipv4/ip_forward', s.ipForwardBefore);
+      removed.push(`net.ipv4.ip_forward=${s.ipForwardBefore} restored`);
+      delete s.ipForwardBefore;
+    }
+    delete s.last;
+  });
+  await rm(netnsDir(), { recursive: true, force: true }).catch(() => undefined);
+  return { removed };
+}
