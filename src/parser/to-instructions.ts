@@ -91,7 +91,8 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
   const flags: ReadFlags = readFlags(kw, node.flags, d);
   const str = (name: string): FlagValue<string> | undefined => {
     const f = flags.strings.get(name);
-    return f && f.value !== undefined ? { value: f.value, range: f.range } : undefined;
+    // a Flag with a value is a FlagValue<string> (the same object, no copy)
+    return f && f.value !== undefined ? (f as FlagValue<string>) : undefined;
   };
   const bool = (name: string): boolean => flags.bools.get(name)?.value ?? false;
   const needRest = (what: string): boolean => {
@@ -162,7 +163,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       const from = str('from');
       const chown = str('chown');
       const sources = words.slice(0, -1);
-      const exclude = (flags.lists.get('exclude') ?? []).map((f) => ({ value: f.value as string, range: f.range }));
+      const exclude = (flags.lists.get('exclude') ?? []) as FlagValue<string>[];
       const link = bool('link');
       const parents = bool('parents');
       if (kind === 'copy') {
