@@ -276,12 +276,13 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
   }
 
   function finish(): AstResult {
-  flush();
-  errors.sort((a, b) => a.range.start.line - b.range.start.line);
-  if (count === 0 && errors.length === 0) {
-    errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
-  }
-  return result();
+    flush();
+    errors.sort((a, b) => a.range.start.line - b.range.start.line);
+    if (count === 0 && errors.length === 0) {
+      const last = Math.max(0, lines.length - 1);
+      errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(last, last)));
+    }
+    return result();
   }
 }
 
