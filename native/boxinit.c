@@ -3,16 +3,20 @@
  * namespaces. The contract (argv, config records on fd 3, JSON-line report
  * on fd 4, exit statuses) is documented in src/runtime/boxinit-protocol.ts.
  *
- *   boxinit --join-cgroup FILE ... -- PROG ARGS...   stage 1: join cgroups, exec PROG (unshare)
- *   boxinit --stage2                                  stage 2: PID 1 of the new pid namespace
+ *   boxinit --join-cgroup FILE ... -- PROG ARGS...   stage 1: join cgroups, exec PROG (unshare/nsenter)
+ *   boxinit --stage2                                  run: after `unshare` (no --fork)
+ *   boxinit --exec --mount-ns /proc/PID/ns/mnt        exec: after `nsenter --no-fork`
  *
- * Stage 2, in order: read the config; report the host pid; mount the rootfs,
- * /proc, /dev, /sys, masked and read-only paths, user mounts and /etc files
- * (every container path resolved inside the root with openat2 RESOLVE_IN_ROOT);
- * allocate the pty; pivot_root and detach the old root; read-only root;
- * hostname; close inherited fds; working directory (checked inside the root);
- * non-dumpable; seccomp (when no no_new_privs); bounding set, user, capability
- * sets; no_new_privs and seccomp; then exec (or fork + wait as init / pty relay).
+ * Stage 2: re-exec from a sealed memfd copy (CVE-2019-5736); fork PID 1 and
+ * stay as its parent (signals in, status out). PID 1, in order: read the
+ * config; mount the rootfs, /proc, /sys (+ /sys/fs/cgroup), /dev, masked and
+ * read-only paths, user mounts and /etc files (every container path resolved
+ * inside the root with openat2 RESOLVE_IN_ROOT, mounted through
+ * /proc/self/fd); allocate the pty; pivot_root and detach the old root;
+ * read-only root; hostname; close inherited fds; working directory (checked
+ * inside the root, CVE-2024-21626); non-dumpable; seccomp (when no
+ * no_new_privs); bounding set, user, capability sets; no_new_privs and
+ * seccomp; then exec (or fork + supervise as init / pty relay).
  */
 #define _GNU_SOURCE
 #include <errno.h>
