@@ -166,20 +166,26 @@ static void strv_push(struct strv *s, char *v) {
   s->v[s->n] = NULL;
 }
 
-/* Reads one record; returns its key, sets *val and *vlen (val is NUL-terminated). NULL on EOF. */
-static char *read_record(int fd, char **val, size_t *vlen) {
+/* Reads one record; returns its key, sets *val and *vlen (val is NUL-terminated).
+ * NULL on EOF; a malformed record is a failure when fatal, else NULL too. */
+static char *read_record(int fd, char **val, size_t *vlen, int fatal) {
   uint32_t len;
   int r = read_full(fd, &len, 4);
   if (r <= 0) return NULL;
   if (len == 0 || len > MAX_RECORD) {
+    if (!fatal) return NULL;
     errno = EINVAL;
     fail("config", "bad record length %u", len);
   }
   char *buf = xmalloc(len + 1);
-  if (read_full(fd, buf, len) <= 0) fail("config", "config ends inside a record");
+  if (read_full(fd, buf, len) <= 0) {
+    if (!fatal) return free(buf), NULL;
+    fail("config", "config ends inside a record");
+  }
   buf[len] = 0;
   size_t klen = strnlen(buf, len);
   if (klen == len) {
+    if (!fatal) return free(buf), NULL;
     errno = EINVAL;
     fail("config", "record without a key");
   }
@@ -202,7 +208,7 @@ static void read_config(void) {
   char *key, *val;
   size_t vlen;
   int version = 0;
-  while ((key = read_record(CONFIG_FD, &val, &vlen)) != NULL) {
+  while ((key = read_record(CONFIG_FD, &val, &vlen, 1)) != NULL) {
     char *cur = val, *end = val + vlen;
     if (!strcmp(key, "version")) {
       version = atoi(val);
@@ -784,7 +790,7 @@ static void relay(int from, int to, int *open_flag) {
 static void read_winsize(int *open_flag) {
   char *val;
   size_t vlen;
-  char *key = read_record(CONFIG_FD, &val, &vlen);
+  char *key = read_record(CONFIG_FD, &val, &vlen, 0); /* a broken stream just ends the resizes */
   if (!key) {
     *open_flag = 0;
     return;
