@@ -66,7 +66,7 @@ export async function writeArchive(store: ImageStore, selected: readonly Selecte
   await w.dir('blobs');
   await w.dir('blobs/sha256');
   for (const [digest, size] of [...blobs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    await w.fileFrom(blobName(digest), store.blobPath(digest), size);
+    await w.fileFrom(blobName(digest), store.blobPath(digest), size, digest);
   }
   await w.file('index.json', Buffer.from(JSON.stringify(index)));
   await w.file('manifest.json', Buffer.from(JSON.stringify(dockerManifest)));

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
+import { createHash } from 'node:crypto';
 import { Header } from 'tar';
 
 const BLOCK = 512;
@@ -32,15 +33,23 @@ export class ArchiveWriter {
     await this.pad(data.length);
   }
 
-  /** Copies a file of known size into the archive, streaming. */
-  async fileFrom(p: string, source: string, size: number): Promise<void> {
+  /**
+   * Copies a file of known size into the archive, streaming, and checks its
+   * sha256 on the way (a corrupt blob is never exported).
+   */
+  async fileFrom(p: string, source: string, size: number, expectedDigest?: string): Promise<void> {
     await this.write(this.header(p, 'File', size));
+    const h = createHash('sha256');
     let n = 0;
     for await (const chunk of createReadStream(source)) {
       n += (chunk as Buffer).length;
+      if (n > size) break;
+      h.update(chunk as Buffer);
       await this.write(chunk as Buffer);
     }
-    if (n !== size) throw new Error(`${source} changed size while archiving (${n} bytes, expected ${size})`);
+    if (n !== size) throw new Error(`${source} is corrupt: ${n > size ? 'more than' : 'only'} ${n} bytes, expected ${size} (run 'tsbuild system check')`);
+    const got = `sha256:${h.digest('hex')}`;
+    if (expectedDigest !== undefined && got !== expectedDigest) throw new Error(`${source} is corrupt: it does not match its digest ${expectedDigest} (got ${got}; run 'tsbuild system check')`);
     await this.pad(size);
   }
 
