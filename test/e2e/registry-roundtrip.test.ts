@@ -14,6 +14,7 @@ import { normalizeRef, parseRef } from '../../src/image/refs.js';
 import { pull } from '../../src/image/registry/pull.js';
 import { push } from '../../src/image/registry/push.js';
 import { ensureImage } from '../../src/image/registry/ensure.js';
+import { repoDigestsOf } from '../../src/image/registry/repo-digests.js';
 import type { TransferEvent } from '../../src/image/registry/events.js';
 import { ImageStore } from '../../src/image/store.js';
 import { sha256 } from '../../src/image/digest.js';
@@ -82,6 +83,11 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(back.configBytes.equals(image.configBytes)).toBe(true);
     expect(back.manifest.layers[0]?.digest).toBe(image.manifest.layers[0]?.digest);
     expect(sha256(await dst.readBlob(back.manifest.layers[0]!.digest))).toBe(image.manifest.layers[0]?.digest);
+
+    // the registry's manifest digest is remembered for both stores (Docker's RepoDigests)
+    expect(pulled.manifestDigest).not.toBe(pulled.repoDigest);
+    expect(await repoDigestsOf(dst, pulled.manifestDigest)).toEqual([`${reg.host}/tsbuild/busybox@${pushed.manifestDigest}`]);
+    expect(await repoDigestsOf(src, image.manifestDigest)).toContain(`${reg.host}/tsbuild/busybox@${pushed.manifestDigest}`);
 
     // a second pull finds everything present
     const again = await pull(dst, normalizeRef(`${reg.host}/tsbuild/busybox:1`));

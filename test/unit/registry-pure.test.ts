@@ -7,6 +7,7 @@ import { blobUrl, endpointFor, isInsecure, manifestUrl, registryFromLoginArg, up
 import { decodeAuth, encodeAuth, loadCredentials, lookupCredentials, storeCredentials, dockerConfigPath } from '../../src/image/registry/credentials.js';
 import { defaultRetryPolicy, nextDelay, parseRetryAfter } from '../../src/image/registry/retry.js';
 import { detectManifestKind, layerCompression, manifestAccept, sniffCompression } from '../../src/image/registry/media-types.js';
+import { addRepoDigest } from '../../src/image/registry/repo-digests.js';
 import { hostPlatform, parsePlatform, selectPlatform, formatPlatform } from '../../src/image/registry/platform.js';
 
 describe('registry endpoints', () => {
@@ -110,6 +111,15 @@ describe('Docker config credentials', () => {
   });
   it('uses ~/.docker without DOCKER_CONFIG', () => {
     expect(dockerConfigPath({ HOME: '/home/x' })).toBe('/home/x/.docker/config.json');
+  });
+});
+
+describe('repo digests', () => {
+  it('keeps one digest per repository, newest wins', () => {
+    let r = addRepoDigest({}, 'sha256:local', 'reg:5000/a', 'sha256:1');
+    r = addRepoDigest(r, 'sha256:local', 'reg:5000/b', 'sha256:2');
+    r = addRepoDigest(r, 'sha256:local', 'reg:5000/a', 'sha256:3');
+    expect(r['sha256:local']).toEqual(['reg:5000/a@sha256:3', 'reg:5000/b@sha256:2']);
   });
 });
 

@@ -9,3 +9,4 @@ export * from './pull.js';
 export * from './push.js';
 export * from './retry.js';
 export * from './ensure.js';
+export * from './repo-digests.js';

@@ -19,6 +19,7 @@ import type { Descriptor, Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
 import type { ImageStore } from '../store.js';
 import { RegistryClient, registryError } from './client.js';
+import { recordRepoDigest } from './repo-digests.js';
 import type { Credentials } from './credentials.js';
 import { digestMismatch, downloadVerified, fetchVerifiedBlob } from './download.js';
 import { endpointFor, manifestUrl, referenceOf, type InsecureOptions } from './endpoint.js';
@@ -189,6 +190,7 @@ export async function pull(store: ImageStore, ref: ImageRef, options: PullOption
   }
   const m = await store.writeBlob(localBytes, { mediaType: top.mediaType });
   const result: PullResult = { id: manifest.config.digest, manifestDigest: m.digest, repoDigest, layersDownloaded: downloaded, layersPresent: present };
+  await recordRepoDigest(store, m.digest, `${ref.domain}/${ref.path}`, repoDigest).catch(() => undefined);
   if (ref.tag !== undefined && !options.noTag) result.tag = await store.tag(formatRef({ domain: ref.domain, path: ref.path, tag: ref.tag }), m.digest);
   else await store.addImage(m.digest);
   return result;

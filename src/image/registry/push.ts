@@ -9,6 +9,7 @@ import { mediaTypes, type Descriptor, type Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
 import type { ImageStore, ResolvedImage } from '../store.js';
 import { RegistryClient, registryError } from './client.js';
+import { recordRepoDigest } from './repo-digests.js';
 import type { Credentials } from './credentials.js';
 import { endpointFor, manifestUrl, type InsecureOptions } from './endpoint.js';
 import type { TransferListener } from './events.js';
@@ -93,6 +94,7 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
   const said = res.headers.get('docker-content-digest');
   if (said && said !== digest) throw registryError('DIGEST_MISMATCH', `${client.where}:${tag}: the registry stored the manifest as ${said}, but it hashes to ${digest}`);
 
+  await recordRepoDigest(store, image.manifestDigest, `${dest.domain}/${dest.path}`, digest).catch(() => undefined);
   await savePushState(store, (s) => recordPush(s, `${ep.registry}/${ep.repository}`, pushed.map((l) => ({ diffId: l.diffId, digest: l.digest, size: l.size })))).catch(() => undefined);
   return {
     manifestDigest: digest,
