@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ContainerConfig } from '../image/config.js';
 import type { AddInstruction, CopyInstruction, Heredoc, Mount, RunInstruction } from '../parser/instructions.js';
 import type { CopyOp, HeredocFile, PlannedMount, RunOp, SourceRef } from './plan-types.js';
+import { isSymbolicMode } from './steps/chmod.js';
 import { commandArgs, defaultShell, resolveWorkdir } from './plan-meta.js';
 import { boxfileError, defaultPath, envMap, expand, proxyArgs, setEnv, type ExpandContext } from './plan-scope.js';
 
@@ -183,11 +184,12 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
   if (count > 1 && !trailing) {
     throw boxfileError('COPY_DEST', ins.dest.range, `When using ${ins.keyword.toUpperCase()} with more than one source file, the destination must be a directory and end with a /`);
   }
-  let chmod: number | undefined;
+  let chmod: number | string | undefined;
   if (ins.chmod) {
     const t = ex(ins.chmod.value, ins.chmod.range);
-    if (!/^[0-7]{3,4}$/.test(t)) throw boxfileError('BAD_CHMOD', ins.chmod.range, `--chmod: '${t}' is not an octal mode (symbolic modes are not supported yet)`);
-    chmod = parseInt(t, 8);
+    if (/^[0-7]{3,4}$/.test(t)) chmod = parseInt(t, 8);
+    else if (isSymbolicMode(t)) chmod = t;
+    else throw boxfileError('BAD_CHMOD', ins.chmod.range, `--chmod: '${t}' is neither an octal mode (0755) nor a symbolic one (u+x,go-w)`);
   }
   const op: CopyOp = {
     type: 'copy',

@@ -43,8 +43,8 @@ export interface CopyOp {
   destIsDir: boolean;
   /** raw user[:group] after expansion, resolved at run time in the stage's /etc/passwd */
   chown?: string;
-  /** octal mode bits, or undefined */
-  chmod?: number;
+  /** mode bits (octal --chmod) or a symbolic mode (u+x,go-w), or undefined */
+  chmod?: number | string;
   link: boolean;
   parents: boolean;
   excludes: string[];

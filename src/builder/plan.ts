@@ -196,7 +196,20 @@ export function planBuild(input: PlanInput): PlanResult {
       const se: StepEnv = { config: meta.config, args: runArgs(), words, cx, network: input.network ?? 'default', source: sourceOf };
       if (ins.kind === 'run') {
         const { op, keyInput } = planRun(ins, se);
-        key = hashKey([key, keyInput]);
+        // what bind/cache mounts read from is an input too: context files by content, stages by key, images by ID
+        const mountInputs = op.mounts.map((m) => {
+          if ((m.type !== 'bind' && m.type !== 'cache') || !m.from) return null;
+          const from = m.from;
+          if (from.kind === 'stage') return ['stage', planned.get(from.stage)?.finalKey];
+          if (from.kind === 'image') return ['image', from.id];
+          try {
+            return selectionDigestInput(selectSources(contextEntries, [m.source || '.'], contextRoot));
+          } catch (err) {
+            if (err instanceof SourceError) throw buildError(ins.range, `RUN --mount=type=${m.type}`, err.message, err);
+            throw err;
+          }
+        });
+        key = hashKey([key, keyInput, mountInputs]);
         const label = `RUN ${formatCommand(ins.command)}`;
         steps.push({ id, stage: stage.index, index, total, instruction: 'RUN', label, range: ins.range, key, op, history: history(label, false) });
         return;

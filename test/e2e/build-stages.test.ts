@@ -63,6 +63,7 @@ describe.skipIf(!!why)('build: stages, COPY/ADD flags, mounts, outputs', () => {
     const owned = lstatSync(path.join(local, 'owned', 'version'));
     expect([owned.uid, owned.gid, owned.mode & 0o7777]).toEqual([1000, 10, 0o640]);
     expect(readFileSync(path.join(local, 'result', 'version'), 'utf8')).toBe('version 1.0\n');
+    expect(lstatSync(path.join(local, 'sym', 'keep.txt')).mode & 0o7777).toBe(0o744); // symbolic --chmod
     // -o type=oci: an archive that is an OCI layout and a Docker archive
     const names = execFileSync('tar', ['-tf', oci], { encoding: 'utf8' }).split('\n');
     expect(names).toEqual(expect.arrayContaining(['index.json', 'oci-layout', 'manifest.json']));

@@ -81,3 +81,18 @@ describe('--chown', () => {
     expect(() => resolveChown('app:staff', passwd, group)).toThrow(/no group 'staff'/);
   });
 });
+
+describe('symbolic --chmod', () => {
+  it('applies chmod(1) clauses', async () => {
+    const { applySymbolicMode, isSymbolicMode } = await import('../../src/builder/steps/chmod.js');
+    expect(applySymbolicMode(0o644, 'u+x', false)).toBe(0o744);
+    expect(applySymbolicMode(0o777, 'go-w', false)).toBe(0o755);
+    expect(applySymbolicMode(0o600, 'a=r,u+w', false)).toBe(0o644);
+    expect(applySymbolicMode(0o644, '+X', false)).toBe(0o644);
+    expect(applySymbolicMode(0o644, '+X', true)).toBe(0o755);
+    expect(applySymbolicMode(0o744, 'g=u', false)).toBe(0o774);
+    expect(applySymbolicMode(0o755, 'u+s', false)).toBe(0o4755);
+    expect(isSymbolicMode('u+x,go-w')).toBe(true);
+    expect(isSymbolicMode('u+q')).toBe(false);
+  });
+});

@@ -89,3 +89,21 @@ describe('planner from Boxfile text', () => {
     expect(runOps(p)[1]!.env).toContain('A=1');
   });
 });
+
+describe('planner: mount inputs in keys', () => {
+  it('a bind mount of context files re-keys the RUN when those files change', () => {
+    const text = 'FROM busybox\nRUN --mount=type=bind,source=src,target=/s cat /s/b.txt\n';
+    const r = parseBoxfile(text);
+    const mk = (b: string) =>
+      planBuild({
+        boxfile: r.value,
+        buildArgs: new Map(),
+        context: ctx({ 'a.txt': 'A', 'src/b.txt': b }),
+        images: new Map([['busybox', image('busybox', 'b1')]]),
+        platform: { os: 'linux', architecture: 'amd64' },
+        sourceDateEpoch: 0,
+      }).plan!.stages[0]!.steps[1]!.key;
+    expect(mk('B')).toBe(mk('B'));
+    expect(mk('C')).not.toBe(mk('B'));
+  });
+});

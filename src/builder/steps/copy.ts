@@ -17,6 +17,7 @@ import type { ContextSnapshot } from '../context-paths.js';
 import { placeItems, selectSources, SourceError, type TreeEntry } from '../copy-select.js';
 import type { CopyOp, PlannedStep } from '../plan-types.js';
 import { lookupInLayers } from '../rootfs.js';
+import { applySymbolicMode } from './chmod.js';
 import { ChownError, resolveChown } from './chown.js';
 
 export type CopySource = { kind: 'context'; snapshot: ContextSnapshot } | { kind: 'tree'; dir: string };
@@ -110,7 +111,9 @@ export async function runCopy(req: CopyRequest): Promise<void> {
   };
 
   const own = (e?: TreeEntry): { uid: number; gid: number } => owner ?? (req.source.kind === 'tree' && e ? { uid: e.uid ?? 0, gid: e.gid ?? 0 } : { uid: 0, gid: 0 });
-  const mode = (e: TreeEntry): number => (op.chmod !== undefined && e.type !== 'symlink' ? op.chmod : e.mode);
+  const modeOf = (base: number, isDir: boolean): number =>
+    op.chmod === undefined ? base : typeof op.chmod === 'number' ? op.chmod : applySymbolicMode(base, op.chmod, isDir);
+  const mode = (e: TreeEntry): number => (e.type === 'symlink' ? e.mode : modeOf(e.mode, e.type === 'dir'));
 
   const placeDir = async (to: string, e: TreeEntry, srcHost?: string): Promise<void> => {
     await ensureParents(to);
@@ -188,7 +191,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     const to = op.destIsDir ? path.posix.join(op.dest, h.name) : op.dest;
     await ensureParents(to);
     await writeFile(L(to), h.content);
-    await chmod(L(to), op.chmod ?? h.mode);
+    await chmod(L(to), modeOf(h.mode, false));
     const o = owner ?? { uid: 0, gid: 0 };
     await lchown(L(to), o.uid, o.gid);
   }
@@ -210,7 +213,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     const to = op.destIsDir ? path.posix.join(op.dest, name) : op.dest;
     await ensureParents(to);
     await writeFile(L(to), body);
-    await chmod(L(to), op.chmod ?? 0o600);
+    await chmod(L(to), modeOf(0o600, false));
     const o = owner ?? { uid: 0, gid: 0 };
     await lchown(L(to), o.uid, o.gid);
   }

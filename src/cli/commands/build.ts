@@ -35,6 +35,8 @@ const flags: FlagSpec[] = [
   { name: 'network', kind: 'string', value: 'default|none|host', description: 'network for RUN steps' },
   { name: 'output', short: 'o', kind: 'list', value: 'type=oci|docker|local|tar,dest=PATH', description: 'also write the result here' },
   { name: 'trace', kind: 'string', value: 'FILE', description: 'write the build as Chrome trace-event JSON (open in Perfetto)' },
+  { name: 'cache-from', kind: 'list', value: 'REF', description: 'import build cache from a registry (not available yet: warns and builds without it)' },
+  { name: 'cache-to', kind: 'list', value: 'REF', description: 'export build cache to a registry (not available yet: warns)' },
   { name: 'quiet', short: 'q', kind: 'bool', description: 'no progress output; print only the image ID' },
 ];
 
@@ -118,6 +120,10 @@ export const command: Command = {
     const where = await resolveBoxfile(ctx.cwd, flagString(args, 'file'), contextArg);
     const text = await readBoxfile(where);
 
+    for (const f of ['cache-from', 'cache-to']) {
+      if (flagList(args, f).length > 0) ctx.stderr.write(`tsbuild: warning: --${f} is ignored: registry-backed build cache is not available yet\n`);
+    }
+    if (flagBool(args, 'pull')) ctx.stderr.write('tsbuild: warning: --pull: registries are not available yet; using local base images\n');
     const quiet = flagBool(args, 'quiet');
     const events = new ProgressEmitter();
     const recorded: BuildEvent[] = [];
