@@ -3,12 +3,13 @@
 // the NAT table inspected (never exercised: no test traffic leaves this
 // machine), a killed tsbuild's veth/netns reclaimed by the next run; and
 // afterwards `ip link`, `ip netns` and the allocations are as before.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostCgroupLayout } from '../../src/runtime/cgroups/container-cgroup.js';
+import { resetNetwork } from '../../src/runtime/network/reset.js';
 import { missing } from '../helpers/requires.js';
 import { alive, containerIds, exited, makeHarness, ourMounts, readState, run, runRm, spawnTsbuild, waitForOutput, type Harness } from './run-harness.js';
 
@@ -48,11 +49,27 @@ async function until<T>(what: string, f: () => T | undefined | Promise<T | undef
 describe.skipIf(!!why)('networking (bridge, none, published ports)', () => {
   let h: Harness;
   let before: { links: string[]; netns: string; tsbuildNetns: string[]; allocations: string[] };
+  let bridgeBefore = false;
+  let forwardBefore = '';
   beforeAll(() => {
+    bridgeBefore = links().length !== execFileSync('ip', ['-o', 'link', 'show']).toString().trim().split('\n').length;
+    forwardBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
     h = makeHarness();
     before = { links: links(), netns: netns(), tsbuildNetns: tsbuildNetns(), allocations: allocations() };
   });
-  afterAll(() => h?.cleanup());
+  afterAll(async () => {
+    h?.cleanup();
+    // the bridge, NAT table and forwarding are removed only when this file made them (a reused machine keeps tsbuild0)
+    if (!bridgeBefore) {
+      const r = await resetNetwork();
+      expect(r.removed).toContain('bridge tsbuild0');
+      expect(r.removed).toContain('nft table ip tsbuild');
+      expect(links()).toEqual(before.links);
+      expect(execFileSync('ip', ['-o', 'link', 'show']).toString()).not.toContain('tsbuild0');
+      expect(spawnSync('nft', ['list', 'table', 'ip', 'tsbuild']).status).not.toBe(0);
+      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(forwardBefore);
+    }
+  });
   afterEach(() => {
     expect(ourMounts(h)).toEqual([]);
     expect({ links: links(), netns: netns(), tsbuildNetns: tsbuildNetns(), allocations: allocations() }).toEqual(before);
@@ -101,8 +118,10 @@ describe.skipIf(!!why)('networking (bridge, none, published ports)', () => {
       });
       expect(r.code).toBe(0);
       await gotHi;
+      // nc -l ends after one connection: the server container exits on its own
+      expect((await done).code).toBe(0);
     } finally {
-      server.kill('SIGTERM');
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
       await done;
     }
   });
