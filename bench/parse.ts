@@ -1,7 +1,7 @@
 // Parses a generated 10,000-instruction Boxfile in-process (every instruction
 // kind) and prints the median time. Run: npx tsx bench/parse.ts [instructions] [runs]
 import { performance } from 'node:perf_hooks';
-import { parseBoxfile } from '../src/parser/boxfile.js';
+import { parseBoxfile } from '../src/parser/index.js';
 import { globalScope, stageScope } from '../src/parser/scope.js';
 
 const INSTRUCTIONS = Number(process.argv[2] ?? 10_000);
@@ -70,10 +70,14 @@ const kinds = new Set(first.value.instructions.map((i) => i.kind));
 
 for (let i = 0; i < WARMUP; i++) parseBoxfile(text);
 const times: number[] = [];
+const cpuTimes: number[] = [];
 for (let i = 0; i < RUNS; i++) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   parseBoxfile(text);
   times.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpuTimes.push((c.user + c.system) / 1000);
 }
 
 // ARG/ENV scoping of every stage, as the planner runs it
@@ -89,6 +93,7 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
 
 console.log(
   `parse: ${count} instructions (${first.value.instructions.length} parsed, ${kinds.size} kinds, ${first.value.stages.length} stages, ${text.length} bytes): ` +
-    `median ${median(times).toFixed(1)} ms over ${RUNS} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
+    `median ${median(times).toFixed(1)} ms over ${RUNS} runs (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}); ` +
+    `CPU time median ${median(cpuTimes).toFixed(1)} ms (user+system, all threads incl. GC)`,
 );
 console.log(`scope: median ${median(scopeTimes).toFixed(1)} ms for all stages`);

@@ -24,6 +24,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -65,7 +68,7 @@ struct config {
   struct mountspec *mounts;
   size_t nmounts;
   struct strv masked, readonly, files, args, env;
-  int sysfs_rw, readonly_root, no_new_privs, init, tty;
+  int sysfs_rw, readonly_root, no_new_privs, init, tty, cgroupfs;
   unsigned short rows, cols;
   char *hostname, *cwd;
   uid_t uid;
@@ -224,6 +227,8 @@ static void read_config(void) {
       strv_push(&cfg.readonly, val);
     } else if (!strcmp(key, "sysfs")) {
       cfg.sysfs_rw = !strcmp(val, "rw");
+    } else if (!strcmp(key, "cgroupfs")) {
+      cfg.cgroupfs = !strcmp(val, "ro") ? 1 : 0;
     } else if (!strcmp(key, "file")) {
       strv_push(&cfg.files, field(&cur, end));
       strv_push(&cfg.files, field(&cur, end));
@@ -405,6 +410,63 @@ static void mount_proc_sys(void) {
   mount_in("sys", "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (cfg.sysfs_rw ? 0 : MS_RDONLY), NULL);
 }
 
+/* /sys/fs/cgroup, read-only, as Docker shows it: a tmpfs with one mount per
+ * hierarchy this process is in (cgroup v1 controllers, and cgroup2 — at
+ * unified/ on a hybrid host, at the top on a pure v2 host). With the new
+ * cgroup namespace each shows the container's cgroup as its root. */
+static void mount_cgroupfs(void) {
+  FILE *f = fopen("/proc/self/cgroup", "r"); /* still the host's /proc here */
+  if (!f) fail("cgroupfs", "open /proc/self/cgroup");
+  char line[512];
+  int v1 = 0, v2 = 0;
+  char names[32][128];
+  int n = 0;
+  while (fgets(line, sizeof line, f) && n < 32) {
+    char *a = strchr(line, ':');
+    char *b = a ? strchr(a + 1, ':') : NULL;
+    if (!b) continue;
+    *b = 0;
+    const char *ctrl = a + 1;
+    if (!*ctrl) {
+      v2 = 1;
+      continue;
+    }
+    v1 = 1;
+    snprintf(names[n++], sizeof names[0], "%.127s", ctrl);
+  }
+  fclose(f);
+  if (!v1 && !v2) return;
+  if (v1) {
+    mount_in("cgroupfs", "tmpfs", "/sys/fs/cgroup", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k");
+    for (int i = 0; i < n; i++) {
+      const char *ctrl = names[i];
+      int named = !strncmp(ctrl, "name=", 5);
+      char dir[192], opts[160];
+      snprintf(dir, sizeof dir, "/sys/fs/cgroup/%.120s", named ? ctrl + 5 : ctrl);
+      snprintf(opts, sizeof opts, "%s%.127s", named ? "none," : "", ctrl);
+      make_path("cgroupfs", dir, 0);
+      mount_in("cgroupfs", "cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts);
+      /* cpu,cpuacct is also reachable as cpu and cpuacct */
+      if (!named && strchr(ctrl, ',')) {
+        char copy[128];
+        snprintf(copy, sizeof copy, "%.127s", ctrl);
+        char *save = NULL;
+        int cg = open_in_root("/sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+        for (char *c = strtok_r(copy, ",", &save); c && cg >= 0; c = strtok_r(NULL, ",", &save))
+          if (symlinkat(ctrl, cg, c) < 0 && errno != EEXIST) fail("cgroupfs", "symlink /sys/fs/cgroup/%s", c);
+        if (cg >= 0) close(cg);
+      }
+    }
+    if (v2) {
+      make_path("cgroupfs", "/sys/fs/cgroup/unified", 0);
+      mount_in("cgroupfs", "cgroup2", "/sys/fs/cgroup/unified", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+    }
+    remount_ro("cgroupfs", "/sys/fs/cgroup");
+  } else {
+    mount_in("cgroupfs", "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+  }
+}
+
 static const struct {
   const char *name;
   unsigned maj, min;
@@ -510,7 +572,7 @@ static void user_mounts(void) {
 
 static int pty_master = -1, pty_slave = -1;
 
-static void alloc_pty(void) {
+static void alloc_pty(int console) {
   int ptmx = open_in_root("/dev/pts/ptmx", O_RDWR | O_NOCTTY, 0);
   if (ptmx < 0) fail("pty", "open /dev/pts/ptmx");
   int unlock = 0, n = -1;
@@ -522,11 +584,13 @@ static void alloc_pty(void) {
   struct winsize ws = {.ws_row = cfg.rows, .ws_col = cfg.cols};
   if (ioctl(ptmx, TIOCSWINSZ, &ws) < 0) fail("pty", "set the window size");
   if (fchown(slave, cfg.uid, (gid_t)-1) < 0) fail("pty", "chown %s", name);
-  make_path("pty", "/dev/console", 1);
-  char src[64];
-  int fd = target_fd("pty", name, src);
-  mount_in("pty", src, "/dev/console", NULL, MS_BIND, NULL);
-  close(fd);
+  if (console) {
+    make_path("pty", "/dev/console", 1);
+    char src[64];
+    int fd = target_fd("pty", name, src);
+    mount_in("pty", src, "/dev/console", NULL, MS_BIND, NULL);
+    close(fd);
+  }
   pty_master = ptmx;
   pty_slave = slave;
 }
@@ -784,6 +848,24 @@ static void __attribute__((noreturn)) supervise(void) {
   _exit(main_status);
 }
 
+/* Non-dumpable, then runc's order: seccomp first when there is no
+ * no_new_privs (loading it needs CAP_SYS_ADMIN then), bounding set, user,
+ * capability sets, no_new_privs and seccomp; then exec (or supervise). */
+static void __attribute__((noreturn)) secure_and_run(void) {
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
+  if (!cfg.no_new_privs) load_seccomp();
+  uint64_t have = own_caps();
+  drop_bounding();
+  switch_user();
+  set_caps(have);
+  if (cfg.no_new_privs) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "set no_new_privs");
+    load_seccomp();
+  }
+  if (cfg.init || cfg.tty) supervise();
+  exec_command();
+}
+
 /* ── main ───────────────────────────────────────────────────────────────── */
 
 static int stage1(int argc, char **argv) {
@@ -824,6 +906,8 @@ static void parent_of_pid1(void) {
   if (child == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("fork", "set the parent-death signal");
+    /* visible in the container's /proc from now on: not ptrace-able, no /proc/PID/mem or fd access */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
     return;
   }
   char line[96];
@@ -849,16 +933,72 @@ static void parent_of_pid1(void) {
   }
 }
 
+/* CVE-2019-5736: a process left inside the container (PID 1 with --init or
+ * -t, the -t supervisor of an exec) must not expose the host's boxinit binary
+ * through /proc/PID/exe. So stage 2 and exec run from a sealed in-memory copy
+ * of it (runc's cloned_binary idea): copy /proc/self/exe into a memfd, seal
+ * it read-only, and re-exec from it. A sealed /proc/self/exe means: done. */
+static void run_from_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) fail("clone_binary", "open /proc/self/exe");
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+    close(self);
+    return;
+  }
+  struct stat st;
+  if (fstat(self, &st) < 0) fail("clone_binary", "stat /proc/self/exe");
+  int mfd = memfd_create("boxinit", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) fail("clone_binary", "memfd_create");
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("clone_binary", "copy /proc/self/exe");
+  }
+  close(self);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) fail("clone_binary", "seal the copy");
+  extern char **environ;
+  fexecve(mfd, argv, environ);
+  fail("clone_binary", "exec the sealed copy");
+}
+
+/* `--exec`: a new process in a running container (namespaces joined by nsenter --no-fork) */
+static void __attribute__((noreturn)) exec_into(int argc, char **argv) {
+  /* nsenter joined every namespace but the mount namespace, which would hide
+   * this very binary from it; join that one here (root and cwd become the
+   * container's root) */
+  if (argc >= 4 && !strcmp(argv[2], "--mount-ns")) {
+    int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNS) < 0) fail("setns", "join the mount namespace %s", argv[3]);
+    close(fd);
+  }
+  parent_of_pid1(); /* the child continues, inside the container's pid namespace */
+  fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC);
+  read_config();
+  root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC); /* setns(mnt) made the container root ours */
+  if (root_fd < 0) fail("exec_root", "open /");
+  if (cfg.tty) alloc_pty(0);
+  else if (setsid() < 0) fail("setsid", "setsid");
+  close_fds();
+  enter_cwd();
+  secure_and_run();
+}
+
 int main(int argc, char **argv) {
   if (fcntl(REPORT_FD, F_GETFD) >= 0) report_fd = REPORT_FD;
-  /* stage 1 hands fds 3 and 4 on through unshare; stage 2 closes them on exec */
-  if (argc >= 2 && strcmp(argv[1], "--stage2") != 0) return stage1(argc, argv);
-  if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   if (argc < 2) {
     dprintf(2, "usage: boxinit --join-cgroup FILE... -- unshare ... -- boxinit --stage2\n"
+               "       boxinit --join-cgroup FILE... -- nsenter ... --no-fork -- boxinit --exec --mount-ns FILE\n"
                "(started by tsbuild; see src/runtime/boxinit-protocol.ts)\n");
     return 2;
   }
+  int stage2 = !strcmp(argv[1], "--stage2"), exec_mode = !strcmp(argv[1], "--exec");
+  /* stage 1 hands fds 3 and 4 on through unshare/nsenter; the later stages close them on exec */
+  if (!stage2 && !exec_mode) return stage1(argc, argv);
+  run_from_sealed_copy(argv);
+  if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+  if (exec_mode) exec_into(argc, argv);
   if (getpid() != 1) parent_of_pid1();
   if (getpid() != 1) {
     errno = EINVAL;
@@ -869,27 +1009,15 @@ int main(int argc, char **argv) {
 
   mount_rootfs();
   mount_proc_sys();
+  if (cfg.cgroupfs) mount_cgroupfs();
   mount_dev();
   mask_paths();
   user_mounts();
-  if (cfg.tty) alloc_pty();
+  if (cfg.tty) alloc_pty(1);
   pivot();
   if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0) fail("hostname", "sethostname %s", cfg.hostname);
   if (!cfg.tty && setsid() < 0) fail("setsid", "setsid");
   close_fds();
   enter_cwd();
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
-
-  /* runc's order: without no_new_privs seccomp needs CAP_SYS_ADMIN, so load it first */
-  if (!cfg.no_new_privs) load_seccomp();
-  uint64_t have = own_caps();
-  drop_bounding();
-  switch_user();
-  set_caps(have);
-  if (cfg.no_new_privs) {
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("no_new_privs", "set no_new_privs");
-    load_seccomp();
-  }
-  if (cfg.init || cfg.tty) supervise();
-  exec_command();
+  secure_and_run();
 }

@@ -8,6 +8,11 @@
  *             (INDEX is the 0-based position of the path on stdin).
  *             Paths whose file system has no xattr support print nothing.
  *
+ *   layerfs xattrs-tree ROOT
+ *     walks ROOT (not following symlinks, ROOT itself left out) and prints
+ *     "HEXRELPATH HEXNAME HEXVALUE\n" for every xattr found: one process and
+ *     no stdin traffic for a whole tree; most files print nothing.
+ *
  *   layerfs apply
  *     stdin:  one operation per line, fields separated by single spaces:
  *       "N HEXPATH MODE MAJOR MINOR UID GID MTIME"  mknod (MODE in octal,
@@ -21,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +127,52 @@ static int getxattrs(void) {
   return 0;
 }
 
+static char *t_names;
+static unsigned char *t_value;
+static size_t t_names_cap, t_value_cap, t_root_len;
+static int t_status;
+
+static int tree_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  if (ftw->level == 0) return 0;
+  ssize_t n = list_names(path, &t_names, &t_names_cap);
+  if (n < 0) {
+    if (errno == ENOTSUP || errno == ENOENT) return 0;
+    fprintf(stderr, "layerfs: llistxattr %s: %s\n", path, strerror(errno));
+    t_status = 1;
+    return 1;
+  }
+  const char *rel = path + t_root_len;
+  while (*rel == '/') rel++;
+  for (char *name = t_names; n > 0 && name < t_names + n; name += strlen(name) + 1) {
+    ssize_t v = get_value(path, name, &t_value, &t_value_cap);
+    if (v < 0) {
+      if (errno == ENODATA) continue;
+      fprintf(stderr, "layerfs: lgetxattr %s %s: %s\n", path, name, strerror(errno));
+      t_status = 1;
+      return 1;
+    }
+    hexout(stdout, (const unsigned char *)rel, strlen(rel));
+    putc(' ', stdout);
+    hexout(stdout, (const unsigned char *)name, strlen(name));
+    putc(' ', stdout);
+    hexout(stdout, t_value, (size_t)v);
+    putc('\n', stdout);
+  }
+  return 0;
+}
+
+static int xattrs_tree(const char *root) {
+  t_root_len = strlen(root);
+  if (nftw(root, tree_visit, 64, FTW_PHYS) != 0 && t_status == 0) {
+    fprintf(stderr, "layerfs: walk %s: %s\n", root, strerror(errno));
+    return 1;
+  }
+  if (fflush(stdout) != 0) { perror("layerfs: stdout"); return 1; }
+  return t_status;
+}
+
 static int fail(const char *op, const char *path) {
   fprintf(stderr, "layerfs: %s %s: %s\n", op, path, strerror(errno));
   return 1;
@@ -178,6 +230,7 @@ static int apply(void) {
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "getxattrs") == 0) return getxattrs();
   if (argc == 2 && strcmp(argv[1], "apply") == 0) return apply();
-  fprintf(stderr, "usage: layerfs getxattrs|apply (see native/layerfs.c)\n");
+  if (argc == 3 && strcmp(argv[1], "xattrs-tree") == 0) return xattrs_tree(argv[2]);
+  fprintf(stderr, "usage: layerfs getxattrs|xattrs-tree ROOT|apply (see native/layerfs.c)\n");
   return 2;
 }

@@ -3,14 +3,17 @@
 // (pure), execute, and store the image (config + manifest) with its tags.
 // Progress goes to the emitter; errors are TsbuildErrors with positions.
 import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TsbuildError } from '../errors.js';
 import { ociArchitecture } from '../image/config.js';
 import { loadArchive } from '../image/archive-load.js';
 import { commitImage } from '../image/manifest.js';
 import type { ImageStore } from '../image/store.js';
-import { boxfileError as parseError, hasErrors, parseBoxfile } from '../parser/index.js';
-import type { Instruction } from '../parser/instructions.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../image/atomic.js';
+import { sha256 } from '../image/digest.js';
+import type { Boxfile, Instruction } from '../parser/instructions.js';
 import { resolveIgnore } from '../parser/ignore-file.js';
 import { snapshotContext, type ContextStats } from './context.js';
 import type { ProgressEmitter } from './events.js';
@@ -36,6 +39,8 @@ export interface BuildRequest {
   /** seconds; from SOURCE_DATE_EPOCH (env or build arg); default 0 */
   sourceDateEpoch: number;
   events: ProgressEmitter;
+  /** changes the parsed-Boxfile cache key (tsbuild's version) */
+  cacheSalt?: string;
   /** base directory for relative oci-archive:/docker-archive: paths */
   cwd: string;
 }
@@ -80,11 +85,34 @@ async function resolveImage(store: ImageStore, ref: string, cwd: string): Promis
   }
 }
 
+type ParserModule = typeof import('../parser/index.js');
+
+/**
+ * The parsed Boxfile, from a cache keyed by the Boxfile's bytes, its name and
+ * tsbuild's version when it was parsed before: an unchanged Boxfile skips
+ * loading the parser at all (start-up time is most of a cached rebuild).
+ */
+async function loadBoxfile(req: BuildRequest): Promise<Boxfile> {
+  const key = sha256(`${req.cacheSalt ?? ''}\0${req.boxfileDisplay}\0${req.boxfileText}`).slice('sha256:'.length);
+  const file = path.join(req.store.root, 'cache', 'boxfile', `${key}.json`);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Boxfile;
+  } catch {
+    // not cached yet
+  }
+  const parser: ParserModule = await import('../parser/index.js');
+  const parsed = parser.parseBoxfile(req.boxfileText, { file: req.boxfileDisplay });
+  if (parser.hasErrors(parsed.diagnostics)) throw parser.boxfileError(parsed.diagnostics, req.boxfileText);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(parsed.value)).catch(() => undefined);
+  return parsed.value;
+}
+
 export async function build(req: BuildRequest): Promise<BuildOutcome> {
   const { store, events } = req;
-  const parsed = parseBoxfile(req.boxfileText, { file: req.boxfileDisplay });
-  if (hasErrors(parsed.diagnostics)) throw parseError(parsed.diagnostics, req.boxfileText);
-  const boxfile = parsed.value;
+  const boxfile = await loadBoxfile(req);
+  // a stage's own ONBUILD runs in the stages built FROM it: its triggers need the parser
+  let parser: ParserModule | undefined = boxfile.instructions.some((i) => i.kind === 'onbuild') ? await import('../parser/index.js') : undefined;
   events.emit({
     type: 'build-start',
     boxfile: req.boxfileDisplay,
@@ -99,8 +127,9 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
   });
 
   const parseTrigger = (text: string): Instruction => {
-    const r = parseBoxfile(`FROM scratch\n${text}\n`, { file: `${req.boxfileDisplay} (ONBUILD of the base image)` });
-    if (hasErrors(r.diagnostics)) throw parseError(r.diagnostics, `FROM scratch\n${text}\n`);
+    if (!parser) throw new TsbuildError('internal', 'INTERNAL', 'ONBUILD trigger met before the parser was loaded');
+    const r = parser.parseBoxfile(`FROM scratch\n${text}\n`, { file: `${req.boxfileDisplay} (ONBUILD of the base image)` });
+    if (parser.hasErrors(r.diagnostics)) throw parser.boxfileError(r.diagnostics, `FROM scratch\n${text}\n`);
     const ins = r.value.stages[0]?.instructions[0];
     if (!ins) throw new TsbuildError('boxfile', 'ONBUILD', `empty ONBUILD trigger in the base image: ${text}`);
     return ins;
@@ -123,7 +152,11 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
       parseTrigger,
     });
     if (res.plan) plan = res.plan;
-    else for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req.cwd));
+    else {
+      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req.cwd));
+      // triggers of a base image are parsed: load the parser for them
+      if (!parser && [...images.values()].some((i) => (i.config.config?.OnBuild ?? []).length > 0)) parser = await import('../parser/index.js');
+    }
   }
   if (!plan) throw new TsbuildError('internal', 'INTERNAL', 'planning did not settle on a set of images');
 

@@ -3,7 +3,8 @@
 // type=local,dest=DIR (the image's root file system as files),
 // type=tar,dest=FILE (the same as one tar).
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import fg from 'fast-glob';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import * as tar from 'tar';
@@ -31,6 +32,14 @@ export function parseOutput(value: string, cwd: string): OutputSpec {
   return { type, dest: path.resolve(cwd, dest) };
 }
 
+/** fs.cp keeps modes and times but not owners: copy them over */
+async function copyOwners(from: string, to: string): Promise<void> {
+  const entries = await fg('**', { cwd: from, dot: true, onlyFiles: false, followSymbolicLinks: false, stats: true });
+  for (const e of entries) if (e.stats) await lchown(path.join(to, e.path), e.stats.uid, e.stats.gid);
+  const root = await lstat(from);
+  await lchown(to, root.uid, root.gid);
+}
+
 export async function writeOutput(store: ImageStore, spec: OutputSpec, imageId: string, layers: readonly LayerInfo[]): Promise<void> {
   try {
     if (spec.type === 'oci' || spec.type === 'docker') {
@@ -48,6 +57,7 @@ export async function writeOutput(store: ImageStore, spec: OutputSpec, imageId: 
         if (spec.type === 'local') {
           await mkdir(spec.dest, { recursive: true });
           await cp(view.dir, spec.dest, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, force: true });
+          await copyOwners(view.dir, spec.dest);
         } else {
           await tar.c({ cwd: view.dir, file: spec.dest, portable: false, preservePaths: false }, await readdir(view.dir));
         }

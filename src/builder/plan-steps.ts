@@ -4,7 +4,6 @@
 import path from 'node:path';
 import type { ContainerConfig } from '../image/config.js';
 import type { AddInstruction, CopyInstruction, Heredoc, Mount, RunInstruction } from '../parser/instructions.js';
-import { chompHeredoc } from '../parser/heredocs.js';
 import type { CopyOp, HeredocFile, PlannedMount, RunOp, SourceRef } from './plan-types.js';
 import { commandArgs, defaultShell, resolveWorkdir } from './plan-meta.js';
 import { boxfileError, defaultPath, envMap, expand, proxyArgs, setEnv, type ExpandContext } from './plan-scope.js';
@@ -19,6 +18,11 @@ export interface StepEnv {
   network: 'default' | 'none' | 'host';
   /** resolves a `from=` / `--from` value to a source */
   source: (name: string, range: RunInstruction['range']) => SourceRef;
+}
+
+/** `<<-`: leading tabs off every line (BuildKit's ChompHeredocContent); here so the planner does not load the parser's lexer */
+function chompHeredoc(content: string): string {
+  return content.replace(/^\t+/gm, '');
 }
 
 function heredocBody(h: Heredoc, words: ReadonlyMap<string, string>, cx: ExpandContext, expandIt: boolean): string {

@@ -1,13 +1,13 @@
 // `load`: reads archives written by `docker save` (old and 25+), `podman save`
 // (docker-archive and oci-archive) and `tsbuild save`, gzip or not. The
-// archive is extracted (regular files and folders only) into a private temp
+// archive is extracted (files, folders, symlinks that stay inside) into a private temp
 // folder of the store, then every image is checked and copied in: config
 // bytes verbatim (so the image ID survives), layers decompressed to
 // uncompressed blobs whose digests must equal the config's diff_ids. Names
 // come from index.json annotations (io.containerd.image.name, else a full
 // org.opencontainers.image.ref.name as podman writes) or manifest.json RepoTags.
 import { createReadStream } from 'node:fs';
-import { lstat, readFile, rm } from 'node:fs/promises';
+import { readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,12 +41,21 @@ interface PendingImage {
   names: string[];
 }
 
-async function isRegularFile(p: string): Promise<boolean> {
+/**
+ * Whether `p` is a regular file of the extracted archive. Symlinks are
+ * followed (old `docker save` links shared layer.tar files) but must stay
+ * inside the extraction folder `root`.
+ */
+async function isRegularFile(p: string, root: string): Promise<boolean> {
+  let real: string;
   try {
-    return (await lstat(p)).isFile();
+    real = await realpath(p);
   } catch {
     return false;
   }
+  const realRoot = await realpath(root);
+  if (!real.startsWith(realRoot + path.sep)) throw loadError(path.basename(p), `${path.relative(root, p)} links outside the archive`);
+  return (await stat(real)).isFile();
 }
 
 /** Safe path of a file named inside the archive (no escaping the extraction dir). */
@@ -80,7 +89,7 @@ function nameFromAnnotations(d: Descriptor): string | undefined {
 async function pickManifest(dir: string, d: Descriptor, what: string): Promise<{ digest: Digest; bytes: Buffer } | undefined> {
   const digest = parseDigest(d.digest, `digest in ${what}`);
   const file = ociBlob(dir, digest);
-  if (!(await isRegularFile(file))) return undefined;
+  if (!(await isRegularFile(file, dir))) return undefined;
   const bytes = await readFile(file);
   if (sha256(bytes) !== digest) throw loadError(what, `blob ${digest} does not match its digest`);
   const parsed = JSON.parse(bytes.toString('utf8')) as Manifest & ImageIndex;
@@ -139,8 +148,8 @@ async function planDocker(dir: string, what: string): Promise<PendingImage[]> {
 }
 
 /** Copies one pending image into the store; returns its IDs (tagging is left to the caller). */
-async function storeImage(store: ImageStore, p: PendingImage, what: string): Promise<{ id: Digest; manifestDigest: Digest }> {
-  if (!(await isRegularFile(p.configPath))) throw loadError(what, `config ${path.basename(p.configPath)} is missing from the archive`);
+async function storeImage(store: ImageStore, p: PendingImage, what: string, dir: string): Promise<{ id: Digest; manifestDigest: Digest }> {
+  if (!(await isRegularFile(p.configPath, dir))) throw loadError(what, `config ${path.basename(p.configPath)} is missing from the archive`);
   const configBytes = await readFile(p.configPath);
   const id = sha256(configBytes);
   if (p.configDigest !== undefined && id !== p.configDigest) throw loadError(what, `config ${p.configDigest} does not match its digest (${id})`);
@@ -157,7 +166,7 @@ async function storeImage(store: ImageStore, p: PendingImage, what: string): Pro
   let verbatim = p.manifest !== undefined && p.manifest.parsed.mediaType === mediaTypes.manifest;
   for (const [i, l] of p.layers.entries()) {
     const lwhat = `${what}, layer ${i} of image ${id}`;
-    if (!(await isRegularFile(l.path))) throw loadError(lwhat, `${path.relative(path.dirname(p.configPath), l.path)} is missing from the archive`);
+    if (!(await isRegularFile(l.path, dir))) throw loadError(lwhat, `${path.relative(path.dirname(p.configPath), l.path)} is missing from the archive`);
     const hashing = new HashingStream();
     const raw = createReadStream(l.path).pipe(hashing);
     const { compression, stream } = await decompress(raw, lwhat);
@@ -182,15 +191,15 @@ export async function loadArchive(store: ImageStore, source: AsyncIterable<Uint8
     try {
       await pipeline(
         Readable.from(stream),
-        extractTar({ cwd: dir, strict: true, preserveOwner: false, filter: (_p, e) => ('type' in e ? e.type === 'File' || e.type === 'Directory' : true) }),
+        extractTar({ cwd: dir, strict: false, preserveOwner: false, onwarn: () => undefined, filter: (_p, e) => ('type' in e ? e.type === 'File' || e.type === 'Directory' || e.type === 'SymbolicLink' : true) }),
       );
     } catch (err) {
       if (err instanceof TsbuildError) throw err;
       throw loadError(what, `not a readable tar archive: ${(err as Error).message}`, err);
     }
     let pending: PendingImage[] = [];
-    if (await isRegularFile(path.join(dir, 'index.json'))) pending = await planOci(dir, what);
-    const dockerPlan = (await isRegularFile(path.join(dir, 'manifest.json'))) ? await planDocker(dir, what) : [];
+    if (await isRegularFile(path.join(dir, 'index.json'), dir)) pending = await planOci(dir, what);
+    const dockerPlan = (await isRegularFile(path.join(dir, 'manifest.json'), dir)) ? await planDocker(dir, what) : [];
     if (pending.length === 0) pending = dockerPlan;
     else {
       // Docker 25 writes both: take names from manifest.json where index.json had none
@@ -202,14 +211,15 @@ export async function loadArchive(store: ImageStore, source: AsyncIterable<Uint8
     if (pending.length === 0) throw loadError(what, 'no image found (neither an OCI layout with index.json nor a Docker archive with manifest.json)');
     const loaded: LoadedImage[] = [];
     for (const p of pending) {
-      const r = await storeImage(store, p, what);
+      const r = await storeImage(store, p, what, dir);
       if (p.names.length === 0) await store.addImage(r.manifestDigest);
       for (const n of p.names) await store.tag(n, r.manifestDigest);
       loaded.push({ ...r, tags: p.names });
     }
     return loaded;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    // retries: after an error node-tar may still be finishing writes in dir
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   }
 }
 

@@ -2,18 +2,28 @@
 // index.json resolves to a manifest, a config and layers whose bytes match
 // their digests. Reports every problem found, never repairs.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Stream, type Digest } from './digest.js';
 import { parseConfig } from './config.js';
 import { isManifestMediaType, mediaTypes, type Manifest } from './oci.js';
 import { familiarOf } from './display.js';
+import { listSessions } from './session.js';
 import type { ImageStore } from './store.js';
 
 export interface CheckReport {
   images: number;
   blobsVerified: number;
   problems: string[];
+  /** harmless leftovers of killed processes, for prune (not problems) */
+  leftovers: string[];
+}
+
+async function listLeftovers(store: ImageStore): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(store.tmpRoot).catch(() => [] as string[])) out.push(path.join(store.tmpRoot, name));
+  for (const s of await listSessions(store.writersDir)) if (!s.alive) out.push(s.file);
+  return out;
 }
 
 export async function checkStore(store: ImageStore): Promise<CheckReport> {
@@ -47,7 +57,7 @@ export async function checkStore(store: ImageStore): Promise<CheckReport> {
     images = await store.images();
   } catch (err) {
     problems.push((err as Error).message);
-    return { images: 0, blobsVerified: 0, problems };
+    return { images: 0, blobsVerified: 0, problems, leftovers: [] };
   }
 
   for (const img of images) {
@@ -91,5 +101,5 @@ export async function checkStore(store: ImageStore): Promise<CheckReport> {
       if (lbad) say(`layer ${i}: ${lbad}`);
     }
   }
-  return { images: images.length, blobsVerified: verified.size, problems };
+  return { images: images.length, blobsVerified: verified.size, problems, leftovers: await listLeftovers(store) };
 }

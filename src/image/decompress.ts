@@ -80,9 +80,17 @@ async function* zstdDecompress(input: AsyncIterable<Buffer>, what: string): Asyn
     }
   })();
   feed.catch(() => child.kill());
-  for await (const chunk of child.stdout) yield chunk as Buffer;
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    finished = true;
+  } finally {
+    // the consumer stopped early or failed: do not leave zstd running
+    if (!finished) child.kill();
+  }
   const result = await child;
-  await feed.catch(() => undefined);
+  const fed = await feed.then(() => undefined, (err: unknown) => err);
+  if (fed !== undefined) throw new TsbuildError('image', 'DECOMPRESS_FAILED', `cannot decompress ${what}: reading the input failed: ${(fed as Error).message}`, { cause: fed });
   if (result.exitCode !== 0) {
     throw new TsbuildError('image', 'DECOMPRESS_FAILED', `cannot decompress ${what}: zstd ${argv.join(' ')} exited ${result.exitCode ?? result.signal}: ${String(result.stderr).trim()}`);
   }

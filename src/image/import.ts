@@ -17,10 +17,12 @@ export interface ImportOptions {
   env?: NodeJS.ProcessEnv;
   /** names the input in errors ('-' for stdin) */
   sourceName: string;
+  /** the history comment (default: 'imported', plus the changes) */
+  message?: string | undefined;
 }
 
 /** Builds the config of an imported image (pure). */
-export function importConfig(diffId: `sha256:${string}`, changes: readonly string[], env: NodeJS.ProcessEnv): ImageConfig {
+export function importConfig(diffId: `sha256:${string}`, changes: readonly string[], env: NodeJS.ProcessEnv, message?: string): ImageConfig {
   const created = reproducibleCreated(env);
   const container: ContainerConfig = applyChanges({}, changes);
   const cfg: ImageConfig = {
@@ -29,7 +31,7 @@ export function importConfig(diffId: `sha256:${string}`, changes: readonly strin
     os: 'linux',
     config: container,
     rootfs: { type: 'layers', diff_ids: [diffId] },
-    history: [{ created, created_by: 'tsbuild import', comment: changes.length > 0 ? `changes: ${changes.join('; ')}` : 'imported' }],
+    history: [{ created, created_by: 'tsbuild import', comment: message ?? (changes.length > 0 ? `changes: ${changes.join('; ')}` : 'imported') }],
   };
   return cfg;
 }
@@ -59,6 +61,6 @@ export async function importRootfs(store: ImageStore, source: AsyncIterable<Uint
   if (!(await looksLikeTar(store, layer.digest, layer.size))) {
     throw new TsbuildError('image', 'NOT_A_TAR', `${options.sourceName} is not a tar archive (plain, gzip or zstd)`);
   }
-  const config = importConfig(layer.digest, options.changes ?? [], options.env ?? process.env);
+  const config = importConfig(layer.digest, options.changes ?? [], options.env ?? process.env, options.message);
   return commitImage(store, serializeConfig(config), [layer], options.tags ?? []);
 }

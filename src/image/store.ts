@@ -42,6 +42,8 @@ export interface ImageSummary {
   created?: string;
   /** sum of the layer blob sizes */
   size: number;
+  /** set when the image cannot be read (then id is the manifest digest) */
+  error?: string;
 }
 
 export type BlobSource = Uint8Array | AsyncIterable<Uint8Array>;
@@ -411,10 +413,15 @@ export class ImageStore {
   async list(): Promise<ImageSummary[]> {
     const out: ImageSummary[] = [];
     for (const e of await this.images()) {
-      const img = await this.loadImage(e.manifestDigest, e.tags);
-      const s: ImageSummary = { id: img.id, manifestDigest: e.manifestDigest, tags: e.tags, size: img.manifest.layers.reduce((n, l) => n + l.size, 0) };
-      if (img.config.created !== undefined) s.created = img.config.created;
-      out.push(s);
+      try {
+        const img = await this.loadImage(e.manifestDigest, e.tags);
+        const s: ImageSummary = { id: img.id, manifestDigest: e.manifestDigest, tags: e.tags, size: img.manifest.layers.reduce((n, l) => n + l.size, 0) };
+        if (img.config.created !== undefined) s.created = img.config.created;
+        out.push(s);
+      } catch (err) {
+        if (!(err instanceof TsbuildError)) throw err;
+        out.push({ id: e.manifestDigest, manifestDigest: e.manifestDigest, tags: e.tags, size: 0, error: err.message });
+      }
     }
     return out;
   }

@@ -3,9 +3,9 @@
 import { parseAst, type AstResult } from './parse-ast.js';
 import { diagnostic, type Diagnostic, type Result } from './diagnostics.js';
 import { dump } from './dump.js';
-import type { Boxfile } from './instructions.js';
+import type { Boxfile, Instruction } from './instructions.js';
 import { buildStages } from './stages.js';
-import { toInstructions } from './to-instructions.js';
+import { toInstruction } from './to-instructions.js';
 
 export interface ParseOptions {
   /** the path as the user gave it; shown in every diagnostic (default `Boxfile`) */
@@ -19,9 +19,15 @@ function byPosition(a: Diagnostic, b: Diagnostic): number {
 /** full parse + validation (what `tsbuild parse` and the builder run) */
 export function parseBoxfile(text: string, options: ParseOptions = {}): Result<Boxfile> {
   const file = options.file ?? 'Boxfile';
-  const ast = parseAst(text, file);
-  const diagnostics: Diagnostic[] = [...ast.errors];
-  const instructions = toInstructions(ast.nodes, { diagnostics });
+  const diagnostics: Diagnostic[] = [];
+  const ctx = { diagnostics };
+  const instructions: Instruction[] = [];
+  // each node is converted as soon as it is parsed: the parse tree never grows old
+  const ast = parseAst(text, file, (node) => {
+    const inst = toInstruction(node, ctx);
+    if (inst) instructions.push(inst);
+  });
+  diagnostics.push(...ast.errors);
   const { globalArgs, stages } = buildStages(instructions, diagnostics);
   for (const w of ast.warnings) diagnostics.push(diagnostic('EMPTY_CONTINUATION', w.message, w.range, 'warning'));
   diagnostics.sort(byPosition);

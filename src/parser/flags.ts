@@ -21,8 +21,11 @@ export interface ReadFlags {
   lists: Map<string, Flag[]>;
 }
 
+const NO_FLAGS: ReadFlags = { all: [], strings: new Map(), bools: new Map(), lists: new Map() };
+
 /** splits `--name=value`, checks each flag against the instruction's set */
 export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostics: Diagnostic[]): ReadFlags {
+  if (flags.length === 0) return { all: [], strings: NO_FLAGS.strings, bools: NO_FLAGS.bools, lists: NO_FLAGS.lists };
   const spec = instructionFlags[keyword.toLowerCase()] ?? {};
   const out: ReadFlags = { all: [], strings: new Map(), bools: new Map(), lists: new Map() };
   const seen = new Set<string>();
@@ -34,8 +37,8 @@ export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostic
     const flag: Flag = { name, value, range: f.range };
     out.all.push(flag);
     const kind = spec[name];
-    const upper = keyword.toUpperCase();
     if (kind === undefined) {
+      const upper = keyword.toUpperCase();
       const known = Object.keys(spec);
       const other = Object.entries(instructionFlags)
         .filter(([k, s]) => k !== keyword.toLowerCase() && s[name] !== undefined)

@@ -1,7 +1,7 @@
 // Heredoc words on an instruction line (`<<EOF`, `<<-'EOF'`, `3<<EOF`,
 // `<< EOF`), found the way BuildKit does: split the line into shell words
 // keeping quotes and escapes, then match each word.
-import { GO_SPACE } from './split-command.js';
+import { isGoSpace } from './split-command.js';
 
 export interface HeredocWord {
   name: string;
@@ -45,7 +45,7 @@ function shellWords(src: string, opts: LexOptions): LexWord[] {
     inWord = false;
   };
   const addChar = (ch: string, at: number): void => {
-    if (GO_SPACE.test(ch)) {
+    if (isGoSpace(ch.charCodeAt(0))) {
       if (inWord) push(at);
     } else addRaw(ch, at);
   };

@@ -13,7 +13,7 @@ export class LineParseError extends Error {
 export const NOT_STRING_ARRAY = 'when using JSON array syntax, arrays must be comprised of strings only';
 
 const WS_SPLIT = /[\t\v\f\r ]+/;
-const GO_SPACE_CHAR = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+import { isGoSpace } from './split-command.js';
 
 export interface ParsedArgs {
   args: string[];
@@ -64,9 +64,9 @@ function maybeJson(rest: string): ParsedArgs {
 
 function healthConfig(rest: string): ParsedArgs {
   let sep = 0;
-  while (sep < rest.length && !GO_SPACE_CHAR.test(rest[sep] as string)) sep++;
+  while (sep < rest.length && !isGoSpace(rest.charCodeAt(sep))) sep++;
   let next = sep;
-  while (next < rest.length && GO_SPACE_CHAR.test(rest[next] as string)) next++;
+  while (next < rest.length && isGoSpace(rest.charCodeAt(next))) next++;
   if (sep === 0) return none;
   const cmd = maybeJson(rest.slice(next));
   return { args: [rest.slice(0, sep), ...cmd.args], json: cmd.json };
@@ -85,7 +85,7 @@ export function splitWords(rest: string, escape: string): string[] {
     const end = pos === chars.length;
     if (phase === 'spaces') {
       if (end) break;
-      if (GO_SPACE_CHAR.test(ch)) continue;
+      if (isGoSpace(ch.charCodeAt(0))) continue;
       phase = 'word';
     }
     if (end) {
@@ -93,7 +93,7 @@ export function splitWords(rest: string, escape: string): string[] {
       break;
     }
     if (phase === 'word') {
-      if (GO_SPACE_CHAR.test(ch)) {
+      if (isGoSpace(ch.charCodeAt(0))) {
         phase = 'spaces';
         if (blankOk || word.length > 0) words.push(word);
         word = '';

@@ -107,9 +107,7 @@ export function parseMount(text: string, range: SourceRange): Mount {
     return v;
   };
   const target = str('target');
-  const base = { range, text };
   const readonly = fields.has('readwrite') ? !bool('readwrite', fields.get('readwrite')) : fields.has('readonly') ? bool('readonly', fields.get('readonly')) : undefined;
-  const opt = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   switch (type) {
     case 'cache':
     case 'tmpfs':
@@ -118,25 +116,25 @@ export function parseMount(text: string, range: SourceRange): Mount {
   switch (type) {
     case 'bind':
       // no target: the working directory (BuildKit's default)
-      return opt({ ...base, type, target: target ?? '', source: str('source'), from: str('from'), readonly: readonly ?? true });
+      return { range, text, type, target: target ?? '', source: str('source'), from: str('from'), readonly: readonly ?? true };
     case 'cache': {
       const sharing = str('sharing') ?? 'shared';
       if (sharing !== 'shared' && sharing !== 'private' && sharing !== 'locked') {
         throw new MountError(`invalid sharing '${sharing}' (shared, private or locked)`);
       }
-      return opt({ ...base, type, target: target as string, id: str('id'), sharing, from: str('from'), source: str('source'), readonly: readonly ?? false, mode: octal('mode'), uid: id('uid'), gid: id('gid') });
+      return { range, text, type, target: target as string, id: str('id'), sharing, from: str('from'), source: str('source'), readonly: readonly ?? false, mode: octal('mode'), uid: id('uid'), gid: id('gid') };
     }
     case 'tmpfs': {
       const size = str('size');
       if (size !== undefined && !hasVariable(size) && !/^\d+(?:\.\d+)?\s*(?:[kmgtp]i?b?)?$/i.test(size)) throw new MountError(`invalid size '${size}'`);
-      return opt({ ...base, type, target: target as string, size });
+      return { range, text, type, target: target as string, size };
     }
     case 'secret': {
-      const m = opt({ ...base, type, id: str('id'), target, env: str('env'), required: fields.has('required') ? bool('required', fields.get('required')) : false, mode: octal('mode'), uid: id('uid'), gid: id('gid') });
+      const m = { range, text, type, id: str('id'), target, env: str('env'), required: fields.has('required') ? bool('required', fields.get('required')) : false, mode: octal('mode'), uid: id('uid'), gid: id('gid') };
       if (m.id === undefined && m.target === undefined) throw new MountError('a secret mount needs an id or a target');
       return m;
     }
     case 'ssh':
-      return opt({ ...base, type, id: str('id'), target, required: fields.has('required') ? bool('required', fields.get('required')) : false, mode: octal('mode'), uid: id('uid'), gid: id('gid') });
+      return { range, text, type, id: str('id'), target, required: fields.has('required') ? bool('required', fields.get('required')) : false, mode: octal('mode'), uid: id('uid'), gid: id('gid') };
   }
 }

@@ -3,13 +3,13 @@
 // split by the Chevrotain grammar (split-command.ts) and its arguments parsed
 // per instruction (line-parsers.ts). No validation happens here.
 import type { SourcePosition, SourceRange } from '../errors.js';
-import type { AstFlag, AstNode, Directives, ParseWarning } from './ast.js';
+import { AstFlag, AstNode, LineMap, type Directives, type ParseWarning, type Segment } from './ast.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { DirectiveError, DirectiveScanner } from './directives.js';
 import { heredocsFromLine, HeredocSyntaxError } from './heredocs.js';
 import type { Heredoc } from './instructions.js';
 import { argumentShape, LineParseError, parseArguments } from './line-parsers.js';
-import { splitCommand } from './split-command.js';
+import { splitCommand, splitCommands, type SplitLine } from './split-command.js';
 
 export interface AstResult {
   nodes: AstNode[];
@@ -31,22 +31,46 @@ interface PhysicalLine {
   offset: number;
 }
 
-function physicalLines(source: string): PhysicalLine[] {
-  const lines: PhysicalLine[] = [];
-  let start = 0;
-  let bom = 0;
-  if (source.charCodeAt(0) === 0xfeff) bom = 1;
-  while (start < source.length) {
-    const nl = source.indexOf('\n', start);
-    const end = nl === -1 ? source.length : nl + 1;
-    const from = start === 0 ? bom : start;
-    const raw = source.slice(from, end);
-    let t = raw.length;
-    while (t > 0 && (raw.charCodeAt(t - 1) === 10 || raw.charCodeAt(t - 1) === 13)) t--;
-    lines.push({ text: raw.slice(0, t), raw, offset: from });
-    start = end;
+/** line boundaries in typed arrays; a PhysicalLine is made (short-lived) when asked for */
+class PhysicalLines {
+  readonly length: number;
+  private readonly starts: Int32Array;
+  private readonly textEnds: Int32Array;
+  private readonly rawEnds: Int32Array;
+
+  constructor(private readonly source: string) {
+    let count = 0;
+    for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) count++;
+    if (source.length > 0 && !source.endsWith('\n')) count++;
+    this.length = count;
+    this.starts = new Int32Array(count);
+    this.textEnds = new Int32Array(count);
+    this.rawEnds = new Int32Array(count);
+    let start = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+    for (let k = 0; k < count; k++) {
+      const nl = source.indexOf('\n', start);
+      const end = nl === -1 ? source.length : nl + 1;
+      let t = end;
+      while (t > start && (source.charCodeAt(t - 1) === 10 || source.charCodeAt(t - 1) === 13)) t--;
+      this.starts[k] = start;
+      this.textEnds[k] = t;
+      this.rawEnds[k] = end;
+      start = end;
+    }
   }
-  return lines;
+
+  at(k: number): PhysicalLine {
+    const start = this.starts[k] as number;
+    return { text: this.source.slice(start, this.textEnds[k]), raw: this.source.slice(start, this.rawEnds[k]), offset: start };
+  }
+
+  offset(k: number): number {
+    return k < this.length ? (this.starts[k] as number) : this.source.length;
+  }
+
+  textLength(k: number): number {
+    return k < this.length ? (this.textEnds[k] as number) - (this.starts[k] as number) : 0;
+  }
 }
 
 const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
@@ -60,35 +84,38 @@ function isComment(s: string): boolean {
   return trimLeft(s).startsWith('#');
 }
 
-interface Segment {
-  logStart: number;
-  line: number; // 1-based
-  column: number; // 1-based column of logStart
-  offset: number;
-}
-
 function byteLength(s: string): number {
   return s.length * 3 < 65536 ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
-export function parseAst(source: string, file: string): AstResult {
-  const lines = physicalLines(source);
+/**
+ * Parses the whole file. With `onNode`, each node is handed over in source
+ * order as soon as it is complete (and not kept in `nodes`), so that callers
+ * can convert it while it is still young garbage.
+ */
+export function parseAst(source: string, file: string, onNode?: (node: AstNode) => void): AstResult {
+  const lines = new PhysicalLines(source);
   const scanner = new DirectiveScanner();
   const nodes: AstNode[] = [];
+  let count = 0;
+  const emit = (node: AstNode): void => {
+    count++;
+    if (onNode) onNode(node);
+    else nodes.push(node);
+  };
   const warnings: ParseWarning[] = [];
   const errors: Diagnostic[] = [];
   const pos = (lineIdx: number, column: number): SourcePosition => {
-    const l = lines[lineIdx];
-    return { line: lineIdx + 1, column: column + 1, offset: (l?.offset ?? source.length) + column };
+    return { line: lineIdx + 1, column: column + 1, offset: lines.offset(lineIdx) + column };
   };
   const lineRange = (from: number, to: number): SourceRange => ({
     file,
     start: pos(from, 0),
-    end: pos(to, lines[to]?.text.length ?? 0),
+    end: pos(to, lines.textLength(to)),
   });
   const fail = (message: string, from: number, to: number, code = 'PARSE'): AstResult => {
     errors.push(diagnostic(code, message, lineRange(Math.min(from, lines.length - 1), Math.min(to, lines.length - 1))));
-    return result();
+    return finish();
   };
   const result = (): AstResult => ({
     nodes,
@@ -107,9 +134,17 @@ export function parseAst(source: string, file: string): AstResult {
     return { text: text.slice(0, end - 1), more: true };
   };
 
+  interface Pending {
+    line: string;
+    escape: '\\' | '`';
+    map: LineMap;
+    startIdx: number;
+    endIdx: number;
+  }
+  const pending: Pending[] = [];
   let i = 0;
   while (i < lines.length) {
-    const first = lines[i] as PhysicalLine;
+    const first = lines.at(i);
     if (byteLength(first.text) > MAX_LINE_BYTES) {
       fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
@@ -136,7 +171,7 @@ export function parseAst(source: string, file: string): AstResult {
     let more = firstCont.more;
     let emptyContinuation = false;
     while (more && i < lines.length) {
-      const l = lines[i] as PhysicalLine;
+      const l = lines.at(i);
       if (byteLength(l.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
       if (isComment(l.text)) continue;
@@ -150,32 +185,22 @@ export function parseAst(source: string, file: string): AstResult {
       more = c.more;
     }
     const endIdx = i - 1;
-    const posAt = (o: number): SourcePosition => {
-      let s = segments[0] as Segment;
-      for (let k = segments.length - 1; k >= 0; k--) {
-        const seg = segments[k] as Segment;
-        if (seg.logStart <= o) {
-          s = seg;
-          break;
-        }
-      }
-      const d = o - s.logStart;
-      return { line: s.line, column: s.column + d, offset: s.offset + d };
-    };
-    const range = (a: number, b: number): SourceRange => ({ file, start: posAt(a), end: posAt(b) });
+    const map = new LineMap(file, segments);
     if (emptyContinuation) {
       warnings.push({ message: `Empty continuation line found in: ${line}`, range: lineRange(startIdx, endIdx) });
     }
 
-    let node: AstNode;
-    try {
-      node = nodeFromLine(line, 0, scanner.escape as '\\' | '`', range, posAt);
-    } catch (e) {
-      if (!(e instanceof LineParseError)) throw e;
-      // BuildKit stops here; we go on to report every problem of the file
-      errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(startIdx, endIdx)));
+    const escape = scanner.escape as '\\' | '`';
+    if (!line.includes('<<')) {
+      // no heredoc possible: split later, with all such lines in one Chevrotain run
+      pending.push({ line, escape, map, startIdx, endIdx });
+      if (pending.length >= 256) flush();
       continue;
     }
+    // may open heredocs: split it now (with the lines before it), before the following lines are read
+    pending.push({ line, escape, map, startIdx, endIdx });
+    const node = flush(true);
+    if (!node) continue;
 
     const target = heredocTarget(node);
     let lastIdx = endIdx;
@@ -192,7 +217,7 @@ export function parseAst(source: string, file: string): AstResult {
         let content = '';
         let terminated = false;
         while (i < lines.length) {
-          const l = lines[i] as PhysicalLine;
+          const l = lines.at(i);
           i++;
           const candidate = w.chomp ? l.text.replace(/^\t+/, '') : l.text;
           if (candidate === w.name) {
@@ -202,8 +227,8 @@ export function parseAst(source: string, file: string): AstResult {
           content += l.raw;
         }
         if (!terminated) {
-          errors.push(diagnostic('UNTERMINATED_HEREDOC', `unterminated heredoc ${w.name}: no line '${w.name}' ends it`, range(w.start, w.end)));
-          return result();
+          errors.push(diagnostic('UNTERMINATED_HEREDOC', `unterminated heredoc ${w.name}: no line '${w.name}' ends it`, map.range(w.start, w.end)));
+          return finish();
         }
         const heredoc: Heredoc = {
           name: w.name,
@@ -211,7 +236,7 @@ export function parseAst(source: string, file: string): AstResult {
           expand: w.expand,
           chomp: w.chomp,
           content,
-          range: range(w.start, w.end),
+          range: map.range(w.start, w.end),
           bodyRange: { file, start: pos(bodyStart, 0), end: pos(i - 1, 0) },
         };
         target.heredocs.push(heredoc);
@@ -219,12 +244,45 @@ export function parseAst(source: string, file: string): AstResult {
       lastIdx = i - 1;
     }
     node.range = { ...lineRange(startIdx, lastIdx), start: node.keywordRange.start };
-    nodes.push(node);
+    emit(node);
   }
-  if (nodes.length === 0 && errors.length === 0) {
+  return finish();
+
+  /** splits and emits the pending lines; with `holdLast`, returns the last node instead of emitting it */
+  function flush(holdLast = false): AstNode | undefined {
+    if (pending.length === 0) return undefined;
+    let held: AstNode | undefined;
+    const last = pending.length - 1;
+    // the escape character only changes in the directive block, before any instruction
+    const splits = splitCommands(
+      pending.map((p) => p.line),
+      (pending[0] as Pending).escape,
+    );
+    pending.forEach((p, k) => {
+      try {
+        const split = splits[k] as SplitLine;
+        const range = lineRange(p.startIdx, p.endIdx);
+        range.start = p.map.posAt(split.keywordStart);
+        const node = nodeFromLine(p.line, 0, p.escape, p.map, split, range);
+        if (holdLast && k === last) held = node;
+        else emit(node);
+      } catch (e) {
+        if (!(e instanceof LineParseError)) throw e;
+        errors.push(diagnostic(e.code, e.message, e.range ?? lineRange(p.startIdx, p.endIdx)));
+      }
+    });
+    pending.length = 0;
+    return held;
+  }
+
+  function finish(): AstResult {
+  flush();
+  errors.sort((a, b) => a.range.start.line - b.range.start.line);
+  if (count === 0 && errors.length === 0) {
     errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
   }
   return result();
+  }
 }
 
 /** RUN, COPY, ADD (not in JSON form), or the one nested in ONBUILD */
@@ -241,29 +299,26 @@ export function nodeFromLine(
   line: string,
   base: number,
   escape: '\\' | '`',
-  range: (a: number, b: number) => SourceRange,
-  posAt: (o: number) => SourcePosition,
+  map: LineMap,
+  presplit?: SplitLine,
+  lineRange?: SourceRange,
 ): AstNode {
-  const split = splitCommand(line, escape);
-  const flags: AstFlag[] = split.flags.map((f) => ({ text: f.text, range: range(base + f.start, base + f.end) }));
+  const split = presplit ?? splitCommand(line, escape);
+  const flags = split.flags.map((f) => new AstFlag(f.text, base + f.start, base + f.end, map));
   const shape = argumentShape(split.keyword);
   const restStart = base + split.restStart;
-  const node: AstNode = {
-    keyword: split.keyword,
-    keywordRange: range(base + split.keywordStart, base + split.keywordStart + split.keyword.length),
+  const node = new AstNode(
+    split.keyword,
+    base + split.keywordStart,
     flags,
-    args: [],
-    json: false,
-    rest: split.rest,
-    restRange: range(restStart, restStart + split.rest.length),
-    restOffset: restStart,
-    original: line,
-    heredocs: [],
-    range: range(base, base + line.length),
-    posAt,
-  };
+    split.rest,
+    restStart,
+    line,
+    map,
+    lineRange ?? map.range(base, base + line.length),
+  );
   if (shape === 'onbuild') {
-    if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, range, posAt);
+    if (split.rest !== '') node.nested = nodeFromLine(split.rest, restStart, escape, map);
     return node;
   }
   let parsed;

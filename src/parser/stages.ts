@@ -18,7 +18,7 @@ export function buildStages(instructions: readonly Instruction[], diagnostics: D
   for (const inst of instructions) {
     if (inst.kind === 'from') {
       const name = inst.stageName?.text.toLowerCase();
-      current = { index: stages.length, ...(name ? { name } : {}), from: inst, instructions: [], range: inst.range };
+      current = { index: stages.length, name, from: inst, instructions: [], range: { file: inst.range.file, start: inst.range.start, end: inst.range.end } };
       if (name && inst.stageName) {
         const first = names.get(name);
         if (first) {
@@ -40,7 +40,7 @@ export function buildStages(instructions: readonly Instruction[], diagnostics: D
       continue;
     }
     current.instructions.push(inst);
-    current.range = { ...current.range, end: inst.range.end };
+    current.range.end = inst.range.end;
   }
   if (stages.length === 0 && instructions.length > 0) {
     const last = instructions[instructions.length - 1] as Instruction;

@@ -17,10 +17,11 @@ export interface ConvertContext {
   diagnostics: Diagnostic[];
 }
 
-const WS = /[\t\v\f\r ]/;
+/** BuildKit's reWhitespace: TAB VT FF CR SPACE */
+const isWs = (c: number): boolean => c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
 
 function span(node: AstNode, a: number, b: number): SourceRange {
-  return { file: node.range.file, start: node.posAt(node.restOffset + a), end: node.posAt(node.restOffset + b) };
+  return { file: node.range.file, start: node.lineMap.posAt(node.restOffset + a), end: node.lineMap.posAt(node.restOffset + b) };
 }
 
 /** the arguments of a whitespace-split or JSON rest, with their ranges */
@@ -30,18 +31,18 @@ function argWords(node: AstNode): Word[] {
   if (node.json) {
     let i = 0;
     while (i < r.length) {
-      if (r[i] === '"') {
+      if (r.charCodeAt(i) === 34) {
         const s = i++;
-        while (i < r.length && r[i] !== '"') i += r[i] === '\\' ? 2 : 1;
+        while (i < r.length && r.charCodeAt(i) !== 34) i += r.charCodeAt(i) === 92 ? 2 : 1;
         spans.push([s, ++i]);
       } else i++;
     }
   } else {
     let i = 0;
     while (i < r.length) {
-      while (i < r.length && WS.test(r[i] as string)) i++;
+      while (i < r.length && isWs(r.charCodeAt(i))) i++;
       const s = i;
-      while (i < r.length && !WS.test(r[i] as string)) i++;
+      while (i < r.length && !isWs(r.charCodeAt(i))) i++;
       if (i > s) spans.push([s, i]);
     }
   }
@@ -86,7 +87,6 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
     return err('UNKNOWN_INSTRUCTION', `unknown instruction: ${upper}${didYouMean(upper, instructionKinds.map((k) => k.toUpperCase()))}`);
   }
   const flags: ReadFlags = readFlags(kw, node.flags, d);
-  const base = { keyword: kw, range: node.range, flags: flags.all };
   const str = (name: string): FlagValue<string> | undefined => {
     const f = flags.strings.get(name);
     return f && f.value !== undefined ? { value: f.value, range: f.range } : undefined;
@@ -118,7 +118,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         stageName = name;
       }
       const platform = str('platform');
-      return { kind, ...base, image, ...(stageName ? { stageName } : {}), ...(platform ? { platform } : {}) };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, image, stageName, platform };
     }
     case 'run': {
       if (!node.json && !needRest('a command')) return undefined;
@@ -137,11 +137,13 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       if (security && !['sandbox', 'insecure'].includes(security.value)) err('BAD_FLAG_VALUE', `--security must be sandbox or insecure, not '${security.value}'`, security.range);
       return {
         kind,
-        ...base,
+        keyword: kw,
+        range: node.range,
+        flags: flags.all,
         command: commandLine(node, node.args, node.restRange, node.rest),
         mounts,
-        ...(network ? { network: network as FlagValue<'default' | 'none' | 'host'> } : {}),
-        ...(security ? { security: security as FlagValue<'sandbox' | 'insecure'> } : {}),
+        network: network as FlagValue<'default' | 'none' | 'host'> | undefined,
+        security: security as FlagValue<'sandbox' | 'insecure'> | undefined,
         heredocs: node.heredocs,
       };
     }
@@ -157,33 +159,27 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       }
       const from = str('from');
       const chown = str('chown');
-      const common = {
-        ...base,
-        sources: words.slice(0, -1),
-        dest,
-        json: node.json,
-        ...(from ? { from } : {}),
-        ...(chown ? { chown } : {}),
-        ...(chmod ? { chmod } : {}),
-        link: bool('link'),
-        parents: bool('parents'),
-        exclude: (flags.lists.get('exclude') ?? []).map((f) => ({ value: f.value as string, range: f.range })),
-        heredocs: node.heredocs,
-      };
-      if (kind === 'copy') return { kind, ...common };
+      const sources = words.slice(0, -1);
+      const exclude = (flags.lists.get('exclude') ?? []).map((f) => ({ value: f.value as string, range: f.range }));
+      const link = bool('link');
+      const parents = bool('parents');
+      if (kind === 'copy') {
+        return { kind, keyword: kw, range: node.range, flags: flags.all, sources, dest, json: node.json, from, chown, chmod, link, parents, exclude, heredocs: node.heredocs };
+      }
       const checksum = str('checksum');
       if (checksum && !hasVariable(checksum.value) && !CHECKSUM.test(checksum.value)) {
         err('BAD_CHECKSUM', `invalid --checksum '${checksum.value}': expected sha256:<hex digest>`, checksum.range);
       }
-      return { kind, ...common, keepGitDir: bool('keep-git-dir'), ...(checksum ? { checksum } : {}) };
+      const keepGitDir = bool('keep-git-dir');
+      return { kind, keyword: kw, range: node.range, flags: flags.all, sources, dest, json: node.json, from, chown, chmod, link, parents, exclude, heredocs: node.heredocs, keepGitDir, checksum };
     }
     case 'cmd':
     case 'entrypoint':
-      return { kind, ...base, command: commandLine(node, node.args, node.restRange, node.rest) };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, command: commandLine(node, node.args, node.restRange, node.rest) };
     case 'shell':
       if (!node.json) return err('SHELL_NOT_JSON', `SHELL needs a JSON array, such as SHELL ["/bin/sh", "-c"]`, node.rest === '' ? node.keywordRange : node.restRange);
       if (node.args.length === 0) return err('ARITY', 'SHELL needs at least one element: the shell program', node.restRange);
-      return { kind, ...base, shell: node.args };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, shell: node.args };
     case 'env':
     case 'label': {
       if (node.args.length === 0) return err('ARITY', `${upper} needs at least one KEY=VALUE`);
@@ -198,7 +194,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         if (key === '') err('EMPTY_KEY', `${upper} names can not be blank`, range);
         pairs.push({ key, value: node.args[i + 1] as string, range });
       }
-      return { kind, ...base, pairs, legacy };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, pairs, legacy };
     }
     case 'arg': {
       if (node.args.length === 0) return err('ARITY', 'ARG needs a name (ARG NAME[=DEFAULT])');
@@ -208,9 +204,9 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
         const name = eq === -1 ? w : w.slice(0, eq);
         const range = ranges[i] as SourceRange;
         if (name === '') err('EMPTY_KEY', 'ARG names can not be blank', range);
-        return { name, ...(eq === -1 ? {} : { defaultValue: w.slice(eq + 1) }), range };
+        return { name, defaultValue: eq === -1 ? undefined : w.slice(eq + 1), range };
       });
-      return { kind, ...base, args };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, args };
     }
     case 'expose': {
       const ports = argWords(node);
@@ -218,24 +214,24 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       for (const p of ports) {
         if (!hasVariable(p.text) && !PORT.test(p.text)) err('BAD_PORT', `invalid port '${p.text}': use PORT[/PROTOCOL] or FROM-TO[/PROTOCOL]`, p.range);
       }
-      return { kind, ...base, ports };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, ports };
     }
     case 'volume': {
       const paths = argWords(node);
       if (paths.length === 0) return err('ARITY', 'VOLUME needs at least one path');
       for (const p of paths) if (p.text.trim() === '') err('ARITY', 'VOLUME paths can not be blank', p.range);
-      return { kind, ...base, paths, json: node.json };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, paths, json: node.json };
     }
     case 'user':
-      return needRest('a user (USER NAME[:GROUP])') ? { kind, ...base, user: single() } : undefined;
+      return needRest('a user (USER NAME[:GROUP])') ? { kind, keyword: kw, range: node.range, flags: flags.all, user: single() } : undefined;
     case 'workdir':
-      return needRest('a path') ? { kind, ...base, path: single() } : undefined;
+      return needRest('a path') ? { kind, keyword: kw, range: node.range, flags: flags.all, path: single() } : undefined;
     case 'stopsignal':
-      return needRest('a signal (STOPSIGNAL SIGTERM)') ? { kind, ...base, signal: single() } : undefined;
+      return needRest('a signal (STOPSIGNAL SIGTERM)') ? { kind, keyword: kw, range: node.range, flags: flags.all, signal: single() } : undefined;
     case 'maintainer':
-      return needRest('a name') ? { kind, ...base, maintainer: single() } : undefined;
+      return needRest('a name') ? { kind, keyword: kw, range: node.range, flags: flags.all, maintainer: single() } : undefined;
     case 'healthcheck':
-      return healthcheck(node, flags, base, err);
+      return healthcheck(node, flags, { keyword: kw, range: node.range, flags: flags.all }, err);
     case 'onbuild': {
       if (!node.nested) return err('ARITY', 'ONBUILD needs an instruction to run later (ONBUILD RUN …)');
       const t = node.nested.keyword.toUpperCase();
@@ -244,7 +240,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       }
       const trigger = toInstruction(node.nested, ctx, true);
       if (!trigger) return undefined;
-      return { kind, ...base, trigger, expression: node.rest };
+      return { kind, keyword: kw, range: node.range, flags: flags.all, trigger, expression: node.rest };
     }
   }
   void nested;
@@ -256,17 +252,17 @@ type Base = { keyword: string; range: SourceRange; flags: import('./instructions
 function healthcheck(node: AstNode, flags: ReadFlags, base: Base, err: (c: string, m: string, r?: SourceRange) => undefined): Instruction | undefined {
   if (node.args.length === 0) return err('ARITY', 'HEALTHCHECK needs CMD COMMAND or NONE');
   const type = (node.args[0] as string).toUpperCase();
-  const typeRange: SourceRange = { file: node.range.file, start: node.restRange.start, end: node.posAt(node.restOffset + (node.args[0] as string).length) };
+  const typeRange: SourceRange = { file: node.range.file, start: node.restRange.start, end: node.lineMap.posAt(node.restOffset + (node.args[0] as string).length) };
   if (type === 'NONE') {
     if (node.args.length > 1) return err('ARITY', 'HEALTHCHECK NONE takes no arguments', typeRange);
     if (flags.all.length > 0) return err('UNKNOWN_FLAG', 'HEALTHCHECK NONE takes no flags', flags.all[0]?.range);
-    return { kind: 'healthcheck', ...base, test: { type: 'none' } };
+    return { kind: 'healthcheck', keyword: base.keyword, range: base.range, flags: base.flags, test: { type: 'none' } };
   }
   if (type !== 'CMD') return err('HEALTHCHECK_TYPE', `unknown HEALTHCHECK type '${node.args[0]}' (use CMD or NONE)`, typeRange);
   if (node.args.length < 2) return err('ARITY', 'HEALTHCHECK CMD needs a command', typeRange);
   const after = node.rest.slice((node.args[0] as string).length).replace(/^[\t\n\v\f\r ]+/, '');
   const cmdStart = node.rest.length - after.length;
-  const cmdRange: SourceRange = { file: node.range.file, start: node.posAt(node.restOffset + cmdStart), end: node.restRange.end };
+  const cmdRange: SourceRange = { file: node.range.file, start: node.lineMap.posAt(node.restOffset + cmdStart), end: node.restRange.end };
   const command: CommandLine = node.json ? { form: 'exec', args: node.args.slice(1), range: cmdRange } : { form: 'shell', text: node.args[1] as string, range: cmdRange };
   const duration = (name: string): Duration | undefined => {
     const f = flags.strings.get(name);
@@ -290,13 +286,15 @@ function healthcheck(node: AstNode, flags: ReadFlags, base: Base, err: (c: strin
   }
   return {
     kind: 'healthcheck',
-    ...base,
+    keyword: base.keyword,
+    range: base.range,
+    flags: base.flags,
     test: { type: 'cmd', command },
-    ...(interval ? { interval } : {}),
-    ...(timeout ? { timeout } : {}),
-    ...(startPeriod ? { startPeriod } : {}),
-    ...(startInterval ? { startInterval } : {}),
-    ...(retries ? { retries } : {}),
+    interval,
+    timeout,
+    startPeriod,
+    startInterval,
+    retries,
   };
 }
 

@@ -15,6 +15,9 @@
 //               First line: the host pid of the container's PID 1. Then EOF as soon
 //               as the command was exec'd (the fd is close-on-exec: "started",
 //               runc's sync idea), or a failure line and EOF.
+//   If boxinit fails before reading the whole config (e.g. a cgroup cannot be
+//   joined), writes to fd 3 fail with EPIPE: handle 'error' on that stream and
+//   trust the report.
 //   Then wait for the process: its exit status IS the container's status —
 //   the command's exit code, or 128+n when signal n killed it (like tini).
 //   A setup failure exits BOXINIT_FAILED_STATUS (125) / 126 / 127 with a
@@ -33,6 +36,10 @@
 //                                  TSTP/TTIN/TTOU/PIPE to it, exits with its status,
 //                                  and if killed itself, PID 1 gets SIGKILL
 //                                  (PR_SET_PDEATHSIG) and the namespace dies.
+//   Stage 2 first re-execs itself from a sealed memfd copy (CVE-2019-5736), so
+//   /proc/PID/exe of a boxinit in the container never is the host binary.
+//   Every container path is resolved inside the root (openat2 RESOLVE_IN_ROOT,
+//   no magic links), mounts go through /proc/self/fd, then pivot_root + detach.
 //
 // ── Signals ───────────────────────────────────────────────────────────────
 // Send signals to the spawned process: they reach PID 1. Without init mode
@@ -59,8 +66,11 @@
 //             handed to mount(2) as data (e.g. size=64m,mode=1777). Missing mount
 //             points are created (a file when SOURCE is not a directory).
 //   masked*   container path: bind /dev/null over a file, read-only tmpfs over a dir
-//   readonly* container path: bind-remounted read-only
+//             (absent paths are skipped: e.g. /proc/kcore on kernels without it)
+//   readonly* container path: bind-remounted read-only (absent paths skipped)
 //   sysfs     "ro" | "rw" (default ro)
+//   cgroupfs  "ro": /sys/fs/cgroup read-only with the container's hierarchies
+//             (cgroup v1 controllers on a tmpfs, cgroup2 at unified/; pure v2: cgroup2)
 //   file*     "DEST\0SOURCE" bind a host file (e.g. /etc/hosts prepared by TS) on DEST
 //   hostname  string
 //   readonly_root "1"
@@ -69,7 +79,9 @@
 //   env*      "NAME=VALUE"
 //   uid, gid  decimal;  group*  decimal supplementary gid
 //   cap_bounding / cap_effective / cap_permitted / cap_inheritable / cap_ambient
-//             hex u64 masks (bit n = capability n)
+//             hex u64 masks (bit n = capability n); the effective, permitted,
+//             inheritable and ambient sets are trimmed to what boxinit itself holds
+//             (this host withholds CAP_SYS_RESOURCE: --privileged = all we have)
 //   no_new_privs "1"
 //   seccomp   raw classic BPF: struct sock_filter[] (8 bytes each, little-endian)
 //   tty       "ROWS COLS"  allocate a pty from the container's /dev/ptmx
@@ -136,6 +148,8 @@ export interface BoxinitConfig {
   readonlyPaths: string[];
   /** /sys read-only (default true; false for --privileged) */
   sysfsReadonly: boolean;
+  /** mount /sys/fs/cgroup read-only as Docker does (needs the cgroup namespace; optional, default off) */
+  cgroupfs?: boolean;
   hostname: string;
   /** host files bound over /etc/hostname, /etc/hosts, /etc/resolv.conf (any may be absent) */
   files: { hostname?: string; hosts?: string; resolvConf?: string };
@@ -190,7 +204,7 @@ export const DOCKER_READONLY_PATHS: readonly string[] = [
 
 // ── encoder ────────────────────────────────────────────────────────────────
 
-function record(key: string, value: Uint8Array | string): Buffer {
+export function record(key: string, value: Uint8Array | string): Buffer {
   const v = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   const k = Buffer.from(`${key}\0`, 'utf8');
   const head = Buffer.alloc(4);
@@ -213,40 +227,15 @@ function mask(m: bigint): string {
   return m.toString(16);
 }
 
-/** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
-export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
-  const out: Buffer[] = [record('version', '1')];
-  const r = c.rootfs;
-  if (!path.isAbsolute(r.target)) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `rootfs target must be absolute: ${r.target}`);
-  if (r.kind === 'overlay') {
-    checkString('overlay options', r.options);
-    if (r.baseDir !== undefined && !path.isAbsolute(r.baseDir)) {
-      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `overlay base dir must be absolute: ${r.baseDir}`);
-    }
-    out.push(record('rootfs', `overlay\0${r.target}\0${r.options}${r.baseDir !== undefined ? `\0${r.baseDir}` : ''}`));
-  } else {
-    checkString('rootfs path', r.path);
-    out.push(record('rootfs', `dir\0${r.target}\0${r.path}`));
-  }
-  for (const m of c.mounts) {
-    for (const s of [m.source, m.destination, ...m.options]) checkString('mount', s);
-    if (!m.destination.startsWith('/')) {
-      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `mount destination must be absolute: ${m.destination}`);
-    }
-    out.push(record('mount', `${m.type}\0${m.source}\0${m.destination}\0${m.options.join(',')}`));
-  }
-  for (const p of c.maskedPaths) out.push(record('masked', p));
-  for (const p of c.readonlyPaths) out.push(record('readonly', p));
-  out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
-  const files: [string, string | undefined][] = [
-    ['/etc/hostname', c.files.hostname],
-    ['/etc/hosts', c.files.hosts],
-    ['/etc/resolv.conf', c.files.resolvConf],
-  ];
-  for (const [dest, src] of files) if (src !== undefined) out.push(record('file', `${dest}\0${src}`));
-  checkString('hostname', c.hostname);
-  if (c.hostname !== '') out.push(record('hostname', c.hostname));
-  if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+/** What the command runs as: shared by `run` (BoxinitConfig) and `exec` (boxinit-exec.ts). */
+export type BoxinitProcess = Pick<
+  BoxinitConfig,
+  'cwd' | 'argv' | 'env' | 'uid' | 'gid' | 'additionalGids' | 'capabilities' | 'noNewPrivileges' | 'seccomp' | 'tty'
+>;
+
+/** The records of the process part of a config (cwd … tty). */
+export function processRecords(c: BoxinitProcess): Buffer[] {
+  const out: Buffer[] = [];
   if (!c.cwd.startsWith('/')) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `working directory must be absolute: ${c.cwd}`);
   out.push(record('cwd', c.cwd));
   if (c.argv.length === 0) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'no command to run');
@@ -281,6 +270,45 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
     out.push(record('seccomp', c.seccomp));
   }
   if (c.tty) out.push(record('tty', `${c.tty.rows} ${c.tty.cols}`));
+  return out;
+}
+
+/** Encodes the config as the record stream boxinit reads on CONFIG_FD. */
+export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
+  const out: Buffer[] = [record('version', '1')];
+  const r = c.rootfs;
+  if (!path.isAbsolute(r.target)) throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `rootfs target must be absolute: ${r.target}`);
+  if (r.kind === 'overlay') {
+    checkString('overlay options', r.options);
+    if (r.baseDir !== undefined && !path.isAbsolute(r.baseDir)) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `overlay base dir must be absolute: ${r.baseDir}`);
+    }
+    out.push(record('rootfs', `overlay\0${r.target}\0${r.options}${r.baseDir !== undefined ? `\0${r.baseDir}` : ''}`));
+  } else {
+    checkString('rootfs path', r.path);
+    out.push(record('rootfs', `dir\0${r.target}\0${r.path}`));
+  }
+  for (const m of c.mounts) {
+    for (const s of [m.source, m.destination, ...m.options]) checkString('mount', s);
+    if (!m.destination.startsWith('/')) {
+      throw new TsbuildError('runtime', 'BOXINIT_CONFIG', `mount destination must be absolute: ${m.destination}`);
+    }
+    out.push(record('mount', `${m.type}\0${m.source}\0${m.destination}\0${m.options.join(',')}`));
+  }
+  for (const p of c.maskedPaths) out.push(record('masked', p));
+  for (const p of c.readonlyPaths) out.push(record('readonly', p));
+  out.push(record('sysfs', c.sysfsReadonly ? 'ro' : 'rw'));
+  if (c.cgroupfs) out.push(record('cgroupfs', 'ro'));
+  const files: [string, string | undefined][] = [
+    ['/etc/hostname', c.files.hostname],
+    ['/etc/hosts', c.files.hosts],
+    ['/etc/resolv.conf', c.files.resolvConf],
+  ];
+  for (const [dest, src] of files) if (src !== undefined) out.push(record('file', `${dest}\0${src}`));
+  checkString('hostname', c.hostname);
+  if (c.hostname !== '') out.push(record('hostname', c.hostname));
+  if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+  out.push(...processRecords(c));
   if (c.init) out.push(record('init', '1'));
   out.push(record('end', ''));
   return Buffer.concat(out);

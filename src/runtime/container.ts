@@ -3,10 +3,11 @@
 // → signals forwarded → exit status passed through → everything cleaned up
 // (in `finally`, so failures and Ctrl-C clean up too).
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
+import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError } from '../errors.js';
 import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
@@ -65,7 +66,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
   const specFrom = async (layers: readonly string[]): Promise<{ spec: ContainerSpec; seccomp: Uint8Array | undefined }> => {
     const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
     const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
-    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding);
+    const seccomp = await loadSeccompProgram(spec.seccomp, spec.capabilities.bounding, path.join(root, 'cache'));
     await checkBindSources(spec);
     return { spec, seccomp };
   };
@@ -80,8 +81,9 @@ export async function runAttached(req: RunRequest): Promise<number> {
   // a container that never started leaves nothing, with or without --rm
   let keep = false;
   try {
-    await mkdir(containersDir(root), { recursive: true, mode: 0o700 });
-    await mkdir(dir, { mode: 0o700 });
+    // synchronous: see state.ts
+    mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { mode: 0o700 });
     cleanup.defer(`remove ${dir}`, async () => {
       if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
     });
@@ -115,12 +117,15 @@ export async function runAttached(req: RunRequest): Promise<number> {
       hosts: path.join(dir, 'hosts'),
       resolvConf: path.join(dir, 'resolv.conf'),
     };
-    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => undefined);
-    await Promise.all([
-      writeFile(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 }),
-      writeFile(files.hosts, hostsFile(), { mode: 0o644 }),
-      writeFile(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 }),
-    ]);
+    let hostResolv: string | undefined;
+    try {
+      hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      hostResolv = undefined;
+    }
+    writeFileSync(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 });
+    writeFileSync(files.hosts, hostsFile(), { mode: 0o644 });
+    writeFileSync(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 });
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
     // ── limits: cgroup + network (src/runtime/cgroups/attach.ts) ──
@@ -175,7 +180,7 @@ async function claimName(root: string, name: string, id: string): Promise<void> 
 async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState): Promise<BoxinitRootfs> {
   const merged = path.join(dir, 'merged');
   if (options.storageDriver === 'vfs') {
-    await mkdir(merged, { mode: 0o755 });
+    mkdirSync(merged, { mode: 0o755 });
     if (source.kind === 'dir') {
       state.paths.rootfs = source.dir;
       return { kind: 'dir', target: merged, path: source.dir };
@@ -194,9 +199,15 @@ async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: str
   return { kind: 'overlay', target: dirs.merged, baseDir, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work, baseDir }) };
 }
 
-function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number): StdioSlot {
+/**
+ * Our own fds are handed on as they are, except a terminal without -t: the
+ * host's terminal never reaches the container (TIOCSTI, job control), so it
+ * is relayed through a pipe. With -t boxinit relays between them and the pty.
+ */
+function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number, tty: boolean): StdioSlot {
   const std = [process.stdin, process.stdout, process.stderr][fd];
-  return stream === std ? 'inherit' : 'pipe';
+  if (stream !== std) return 'pipe';
+  return tty || !isatty(fd) ? 'inherit' : 'pipe';
 }
 
 const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
@@ -215,9 +226,9 @@ async function runBoxinit(
   extra[CONFIG_FD - 3] = 'pipe';
   extra[REPORT_FD - 3] = 'pipe';
   const child = await spawnAttached(program as string, args, {
-    stdin: spec.interactive ? stdioSlot(req.stdin, 0) : 'ignore',
-    stdout: stdioSlot(req.stdout, 1),
-    stderr: stdioSlot(req.stderr, 2),
+    stdin: spec.interactive ? stdioSlot(req.stdin, 0, spec.tty) : 'ignore',
+    stdout: stdioSlot(req.stdout, 1, spec.tty),
+    stderr: stdioSlot(req.stderr, 2, spec.tty),
     extra,
   });
   // from here on the container exists: make sure it dies with us
@@ -311,6 +322,10 @@ function wireStreams(req: RunRequest, child: AttachedChild, interactive: boolean
     const stdin = child.stdin as Writable;
     stdin.on('error', () => undefined);
     req.stdin.pipe(stdin);
-    void child.exited.then(() => req.stdin.unpipe(stdin));
+    void child.exited.then(() => {
+      req.stdin.unpipe(stdin);
+      // our own stdin must not keep tsbuild alive once the container is gone
+      if (req.stdin === process.stdin) process.stdin.pause();
+    });
   }
 }

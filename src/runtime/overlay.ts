@@ -3,7 +3,8 @@
 // `\`, `,` and `:` as rkt's common/overlay/overlay.go does, and the features
 // that would make an upper dir unportable switched off explicitly. I/O part:
 // the per-container upper/work dirs, and the vfs fallback (a plain copy).
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TsbuildError } from '../errors.js';
 
@@ -68,7 +69,7 @@ export function containerLayerDirs(containerDir: string): ContainerLayerDirs {
 /** Creates a fresh, empty upper/work/merged set; fails if one already exists. */
 export async function makeContainerLayerDirs(containerDir: string): Promise<ContainerLayerDirs> {
   const dirs = containerLayerDirs(containerDir);
-  for (const d of [dirs.upper, dirs.work, dirs.merged]) await mkdir(d, { mode: 0o755 });
+  for (const d of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(d, { mode: 0o755 });
   return dirs;
 }
 

@@ -1,9 +1,9 @@
 // Reads a file of the container's root filesystem *before* it is mounted,
 // from the union of its layers (topmost first), resolving symlinks inside the
 // root (never on the host) and honouring whiteouts. Used for the image's
-// /etc/passwd and /etc/group.
-import { constants } from 'node:fs';
-import { lstat, open, readlink } from 'node:fs/promises';
+// /etc/passwd and /etc/group. Synchronous: a handful of lstat calls on the
+// start-up path (see state.ts).
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 const MAX_LINKS = 40;
@@ -15,18 +15,18 @@ async function lookup(layers: readonly string[], rel: string): Promise<Found> {
     const host = path.join(layer, rel);
     let st;
     try {
-      st = await lstat(host);
+      st = lstatSync(host);
     } catch {
       // a whiteout of the name (AUFS style) hides lower layers
       try {
-        await lstat(path.join(layer, path.dirname(rel), `.wh.${path.basename(rel)}`));
+        lstatSync(path.join(layer, path.dirname(rel), `.wh.${path.basename(rel)}`));
         return { kind: 'none' };
       } catch {
         continue;
       }
     }
     if (st.isCharacterDevice() && st.rdev === 0) return { kind: 'none' };
-    if (st.isSymbolicLink()) return { kind: 'link', target: await readlink(host) };
+    if (st.isSymbolicLink()) return { kind: 'link', target: readlinkSync(host) };
     if (st.isDirectory()) return { kind: 'dir' };
     if (st.isFile()) return { kind: 'file', host };
     return { kind: 'none' };
@@ -58,14 +58,18 @@ export async function readRootfsFile(layersTopFirst: readonly string[], containe
     if (found.kind === 'file') {
       if (todo.length > 0) return undefined;
       // O_NOFOLLOW: a file swapped for a symlink after lstat is not followed to the host
-      const fh = await open(found.host, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
-      if (!fh) return undefined;
+      let fd: number;
       try {
-        const st = await fh.stat();
+        fd = openSync(found.host, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch {
+        return undefined;
+      }
+      try {
+        const st = fstatSync(fd);
         if (!st.isFile() || st.size > maxBytes) return undefined;
-        return (await fh.readFile()).toString('utf8');
+        return readFileSync(fd, 'utf8');
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     }
     done.push(part);

@@ -1,11 +1,66 @@
 // --security-opt seccomp=… (as parsed into a SeccompChoice) → the BPF program
 // handed to boxinit, through the seccomp compiler in ./seccomp/.
+//
+// Compiling Docker's default profile costs tens of milliseconds on every
+// `run`, so its result is cached in ROOT/cache/seccomp/, keyed by everything
+// the program depends on: the profile, the capability set, the kernel
+// release, and the identity of the compiler code itself (the bundle's files,
+// or the seccomp sources when running from source), so a rebuilt tsbuild
+// never reuses a program compiled by an older compiler.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SeccompChoice } from './run-options.js';
+import { compileSeccomp } from './seccomp/compile.js';
+import { DOCKER_DEFAULT_PROFILE } from './seccomp/default-profile.js';
 import { resolveSeccomp } from './seccomp/resolve.js';
 
 /** capabilities: the container's bounding set (the profile allows more syscalls for some) */
-export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bigint): Promise<Uint8Array | undefined> {
-  const value = choice.kind === 'default' ? undefined : choice.kind === 'unconfined' ? 'unconfined' : choice.path;
-  return resolveSeccomp(value, capabilities, release());
+export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bigint, cacheRoot?: string): Promise<Uint8Array | undefined> {
+  if (choice.kind === 'unconfined') return undefined;
+  if (choice.kind === 'file') return resolveSeccomp(choice.path, capabilities, release());
+  if (cacheRoot === undefined) return compileDefault(capabilities);
+  const key = await cacheKey(capabilities);
+  const file = path.join(cacheRoot, 'seccomp', `${key}.bpf`);
+  const cached = await readFile(file).catch(() => undefined);
+  if (cached && cached.length > 0 && cached.length % 8 === 0) return new Uint8Array(cached.buffer, cached.byteOffset, cached.length);
+  const program = compileDefault(capabilities);
+  try {
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, program, { mode: 0o600 });
+    await rename(tmp, file);
+  } catch {
+    /* a cache that cannot be written is only slower */
+  }
+  return program;
+}
+
+function compileDefault(capabilities: bigint): Uint8Array {
+  return compileSeccomp(DOCKER_DEFAULT_PROFILE, { capabilities, kernel: release() }).program;
+}
+
+/** what identifies the compiler code: the bundle's chunk dir, or the seccomp sources */
+async function codeIdentity(): Promise<string> {
+  const here = fileURLToPath(import.meta.url);
+  const files = here.endsWith('.ts')
+    ? (await readdir(path.join(path.dirname(here), 'seccomp'))).map((f) => path.join(path.dirname(here), 'seccomp', f))
+    : [path.dirname(here), here];
+  const parts = await Promise.all(
+    [...files, here].map(async (f) => {
+      const st = await stat(f).catch(() => undefined);
+      return `${f}:${st?.size}:${st?.mtimeMs}:${st?.ino}`;
+    }),
+  );
+  return parts.join('|');
+}
+
+async function cacheKey(capabilities: bigint): Promise<string> {
+  const h = createHash('sha256');
+  h.update(`tsbuild-seccomp-v1\0${release()}\0${capabilities.toString(16)}\0`);
+  h.update(await codeIdentity());
+  h.update(JSON.stringify(DOCKER_DEFAULT_PROFILE));
+  return h.digest('hex');
 }

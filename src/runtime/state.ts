@@ -1,7 +1,11 @@
 // Container state: ROOT/containers/ID/state.json, written by temp + rename.
 // Liveness is a pid *and* its start time from /proc/PID/stat, so a recycled
 // pid is never mistaken for the container.
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+//
+// The file operations are synchronous on purpose: they sit on the start-up
+// path of `tsbuild run`, a CLI with nothing else to do meanwhile, where a
+// thread-pool round trip per call costs more than the call.
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
@@ -47,13 +51,13 @@ export function namesDir(root: string): string {
 export async function writeState(dir: string, state: ContainerState): Promise<void> {
   const file = path.join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 export async function readState(dir: string): Promise<ContainerState | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8')) as ContainerState;
+    return JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as ContainerState;
   } catch {
     return undefined;
   }
@@ -62,7 +66,7 @@ export async function readState(dir: string): Promise<ContainerState | undefined
 /** field 22 of /proc/PID/stat, or undefined when there is no such process */
 export async function processStartTime(pid: number): Promise<string | undefined> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may hold spaces and parentheses: split after the last ')'
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return rest[19];
@@ -83,9 +87,9 @@ export async function isAlive(ref: ProcessRef | undefined): Promise<boolean> {
 
 /** Reserves a container name (O_EXCL file under .names/); false when taken. */
 export async function reserveName(root: string, name: string, id: string): Promise<boolean> {
-  await mkdir(namesDir(root), { recursive: true });
+  mkdirSync(namesDir(root), { recursive: true });
   try {
-    await writeFile(path.join(namesDir(root), name), id, { flag: 'wx' });
+    writeFileSync(path.join(namesDir(root), name), id, { flag: 'wx' });
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -95,19 +99,19 @@ export async function reserveName(root: string, name: string, id: string): Promi
 
 export async function nameOwner(root: string, name: string): Promise<string | undefined> {
   try {
-    return (await readFile(path.join(namesDir(root), name), 'utf8')).trim();
+    return readFileSync(path.join(namesDir(root), name), 'utf8').trim();
   } catch {
     return undefined;
   }
 }
 
 export async function releaseName(root: string, name: string): Promise<void> {
-  await rm(path.join(namesDir(root), name), { force: true });
+  rmSync(path.join(namesDir(root), name), { force: true });
 }
 
 export async function listContainerIds(root: string): Promise<string[]> {
   try {
-    return (await readdir(containersDir(root))).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    return readdirSync(containersDir(root)).filter((n) => /^[0-9a-f]{64}$/.test(n));
   } catch {
     return [];
   }

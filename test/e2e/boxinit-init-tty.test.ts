@@ -2,7 +2,7 @@
 // signals, exits like tini), -t (a pty from the container's devpts, window
 // size and resizes), signals sent to the spawned process, and joining a
 // cgroup before the namespaces are created.
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
@@ -62,12 +62,43 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['3', '0']);
   });
 
+  it('background processes die with PID 1: nothing survives the container', async () => {
+    const nsOf = (pid: string | number) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/pid`);
+      } catch {
+        return undefined;
+      }
+    };
+    let containerNs: string | undefined;
+    const r = await runBoxinit(baseConfig(root.rootfs, sh('sleep 30 & sleep 30 & sleep 0.3; exit 4'), { init: true }), {
+      onPid: (pid) => {
+        // boxinit reports PID 1 right after the fork, before it execs; its ns link is already the container's
+        containerNs = nsOf(pid);
+      },
+    });
+    expect(r.status).toBe(4);
+    expect(r.elapsedMs).toBeLessThan(10_000);
+    expect(containerNs).toMatch(/^pid:\[\d+\]$/);
+    expect(containerNs).not.toBe(nsOf('self'));
+    const survivors = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && nsOf(d) === containerNs);
+    expect(survivors).toEqual([]);
+  });
+
   it('forwards SIGTERM sent to the spawned process, with and without --init', async () => {
     for (const init of [false, true]) {
       const r = await runBoxinit(
         baseConfig(root.rootfs, sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'), { init }),
         {
-          onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 400),
+          onSpawn: (child) => {
+            let sent = false;
+            child.stdout!.on('data', (d: Buffer) => {
+              if (!sent && d.toString().includes('ready')) {
+                sent = true;
+                child.kill('SIGTERM');
+              }
+            });
+          },
         },
       );
       expect(r.status, `init=${init} ${r.stdout} ${r.reportText}`).toBe(7);
@@ -88,13 +119,13 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
 
   it('-t: a pty from the container devpts as controlling terminal, with the window size and resizes', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('tty; stty size; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
+      baseConfig(root.rootfs, sh('tty; stty size; echo resize-now; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
         tty: { rows: 24, cols: 80 },
         uid: 1000,
         gid: 1000,
         capabilities: resolveCapabilities({ uid: 1000 }),
       }),
-      { resize: [[30, 100]], stdin: 'hello\n' },
+      { resize: [[30, 100]], resizeWhen: 'resize-now', stdin: 'hello\n' },
     );
     expect(r.status, r.reportText).toBe(0);
     const lines = r.stdout.split('\r\n');
@@ -137,6 +168,24 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
         }
       }
     }
+  });
+
+  it('mounts /sys/fs/cgroup read-only with the container cgroup as root of each hierarchy', async () => {
+    const r = await runBoxinit(
+      baseConfig(root.rootfs, sh('ls /sys/fs/cgroup; grep -c . /sys/fs/cgroup/pids/cgroup.procs; mkdir /sys/fs/cgroup/pids/x 2>/dev/null && echo writable; grep " /sys/fs/cgroup" /proc/self/mountinfo | grep -vc " ro,"; exit 0'), {
+        cgroupfs: true,
+      }),
+    );
+    expect(r.status, r.reportText).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const hierarchies = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').map((l) => l.split(':')[1]!).filter((c) => c !== '');
+    for (const h of hierarchies) expect(lines, h).toContain(h.replace(/^name=/, '').split(',')[0]);
+    expect(r.stdout).not.toContain('writable');
+    // only the container's own processes are visible in it
+    const procsCount = Number(lines[lines.length - 2]);
+    expect(procsCount).toBeGreaterThanOrEqual(1);
+    expect(procsCount).toBeLessThan(10);
+    expect(lines.at(-1)).toBe('0'); // every /sys/fs/cgroup mount is read-only
   });
 
   it('reports a cgroup that cannot be joined', async () => {

@@ -41,7 +41,7 @@ function sink(): { stream: Writable & { isTTY?: boolean }; text: () => string } 
 export async function cli(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const out = sink();
   const err = sink();
-  const env = { ...process.env, CI: '1', ...(options.env ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', ...(options.env ?? {}) };
   delete env.SOURCE_DATE_EPOCH;
   if (options.env?.SOURCE_DATE_EPOCH !== undefined) env.SOURCE_DATE_EPOCH = options.env.SOURCE_DATE_EPOCH;
   const code = await main(argv, { stdout: out.stream, stderr: err.stream, cwd: options.cwd ?? repo, env });

@@ -13,6 +13,7 @@ import { mediaTypes } from '../../src/image/oci.js';
 import { normalizeRef, parseRef } from '../../src/image/refs.js';
 import { pull } from '../../src/image/registry/pull.js';
 import { push } from '../../src/image/registry/push.js';
+import { ensureImage } from '../../src/image/registry/ensure.js';
 import type { TransferEvent } from '../../src/image/registry/events.js';
 import { ImageStore } from '../../src/image/store.js';
 import { sha256 } from '../../src/image/digest.js';
@@ -128,6 +129,12 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(first.layers[0]?.how).toBe('chunked');
     const second = await push(s, image, parseRef(`${reg.host}/other/big:1`));
     expect(second.layers[0]?.how).toBe('mounted');
+    // from a store that never pushed it: compressed while uploading, to the same bytes
+    const s2 = await freshStore();
+    await importTar(s2, await s.readBlob(image.manifest.layers[0]!.digest), 'tsbuild-test/big:1');
+    const third = await push(s2, await s2.resolve('tsbuild-test/big:1'), parseRef(`${reg.host}/third/big:1`), { monolithicMax: 1024 * 1024, chunkSize: 512 * 1024 });
+    expect(third.layers[0]).toMatchObject({ how: 'chunked', digest: first.layers[0]?.digest, size: first.layers[0]?.size });
+    expect(third.manifestDigest).toBe(first.manifestDigest);
     const dst = await freshStore();
     const pulled = await pull(dst, normalizeRef(`${reg.host}/other/big:1`));
     expect(pulled.id).toBe(img.id);
@@ -166,6 +173,24 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(await dst.hasBlob(image.manifest.layers[0]!.digest)).toBe(false);
     expect(await dst.hasBlob(layerDigest)).toBe(false);
     await expect(dst.resolve(`${reg.host}/tsbuild/tamper:1`)).rejects.toThrow(/no such image/);
+  });
+
+  it('ensureImage (run / FROM) takes the store copy, pulls when missing, re-pulls with policy always', async () => {
+    const dst = await freshStore();
+    const ref = `${reg.host}/tsbuild/busybox:1`;
+    await expect(ensureImage(dst, ref, { env: {}, policy: 'never' })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    const first = await ensureImage(dst, ref, { env: {} });
+    expect(first.pulled?.layersDownloaded).toBe(1);
+    expect(first.image.id).toBe(busybox.id);
+    expect(first.image.tags).toContain(ref);
+    const second = await ensureImage(dst, ref, { env: {} });
+    expect(second.pulled).toBeUndefined();
+    expect(second.image.manifestDigest).toBe(first.image.manifestDigest);
+    const third = await ensureImage(dst, ref, { env: {}, policy: 'always' });
+    expect(third.pulled).toMatchObject({ layersDownloaded: 0, layersPresent: 1 });
+    const byDigest = await ensureImage(await freshStore(), `${reg.host}/tsbuild/busybox@${first.pulled!.repoDigest}`, { env: {} });
+    expect(byDigest.image.id).toBe(busybox.id);
+    await expect(ensureImage(dst, `${reg.host}/tsbuild/nope:1`, { env: {} })).rejects.toThrow(/is not in the store, and pulling .* failed/);
   });
 
   it('the CLI pushes and pulls (tsbuild push / pull)', async () => {

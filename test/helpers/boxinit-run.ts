@@ -88,9 +88,12 @@ export interface RunOptions {
   stdin?: string;
   /** called once the host pid of PID 1 is known */
   onPid?: (pid: number) => void;
-  /** window sizes written after the config (tty mode), 200 ms apart */
+  /** window sizes written after the config (tty mode) once stdout contains resizeWhen */
   resize?: [number, number][];
+  resizeWhen?: string;
   timeoutMs?: number;
+  /** host fds handed in as fd 5, 6, … (to check that nothing leaks into the container) */
+  extraFds?: number[];
   /** called with the spawned process (to send it signals) */
   onSpawn?: (child: ChildProcess) => void;
 }
@@ -100,33 +103,30 @@ const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3
 export function runBoxinit(config: BoxinitConfig, o: RunOptions = {}): Promise<BoxinitResult> {
   const argv = boxinitArgv(config);
   const started = Date.now();
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', ...(o.extraFds ?? [])] });
   o.onSpawn?.(child);
   const cfgPipe = child.stdio[3] as Writable;
   const reportPipe = child.stdio[4] as Readable;
   cfgPipe.on('error', () => {});
   cfgPipe.write(encodeBoxinitConfig(config));
-  if (o.resize && o.resize.length > 0) {
-    let i = 0;
-    const timer = setInterval(() => {
-      const r = o.resize![i++];
-      if (!r) {
-        clearInterval(timer);
-        cfgPipe.end();
-        return;
-      }
-      cfgPipe.write(encodeWindowSize(r[0], r[1]));
-    }, 200);
-  } else {
+  let resized = false;
+  const sendResizes = () => {
+    if (resized) return;
+    resized = true;
+    for (const [rows, cols] of o.resize ?? []) cfgPipe.write(encodeWindowSize(rows, cols));
     cfgPipe.end();
-  }
+  };
+  if (!o.resize || o.resize.length === 0) cfgPipe.end();
   child.stdin!.on('error', () => {});
   child.stdin!.end(o.stdin ?? '');
   let stdout = '';
   let stderr = '';
   let reportText = '';
   let pidSeen = false;
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (o.resize && o.resize.length > 0 && stdout.includes(o.resizeWhen ?? '')) sendResizes();
+  });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   reportPipe.on('data', (d: Buffer) => {
     reportText += d.toString();

@@ -9,6 +9,7 @@ import {
   type BoxinitConfig,
 } from '../../src/runtime/boxinit-protocol.js';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
+import { boxinitExecArgv, encodeBoxinitExecConfig } from '../../src/runtime/boxinit-exec.js';
 
 const config = (over: Partial<BoxinitConfig> = {}): BoxinitConfig => ({
   rootfs: { kind: 'overlay', target: '/store/c/1/merged', options: 'lowerdir=/store/l/a,upperdir=/store/c/1/upper,workdir=/store/c/1/work' },
@@ -132,5 +133,29 @@ describe('parseBoxinitReport', () => {
   it('ignores a line cut short and keeps the first failure', () => {
     const r = parseBoxinitReport('{"stage":"mount","errno":2,"message":"a"}\n{"stage":"exec","errno":2,"message":"b"}\n{"stage":"x');
     expect(r.failure?.stage).toBe('mount');
+  });
+});
+
+describe('boxinit --exec', () => {
+  it('enters every namespace but mount through nsenter --no-fork; boxinit joins the mount namespace', () => {
+    expect(boxinitExecArgv({ targetPid: 4321, namespaces: DEFAULT_NAMESPACES, cgroupProcs: [] }, { boxinit: '/b' })).toEqual([
+      'nsenter', '--target=4321', '--pid', '--uts', '--ipc', '--net', '--cgroup', '--no-fork', '--', '/b', '--exec', '--mount-ns', '/proc/4321/ns/mnt',
+    ]);
+    expect(boxinitExecArgv({ targetPid: 4321, namespaces: DEFAULT_NAMESPACES, cgroupProcs: ['/cg/cgroup.procs'] }, { boxinit: '/b' }).slice(0, 5)).toEqual([
+      '/b', '--join-cgroup', '/cg/cgroup.procs', '--', 'nsenter',
+    ]);
+    expect(() => boxinitExecArgv({ targetPid: 1, namespaces: DEFAULT_NAMESPACES, cgroupProcs: [] }, { boxinit: '/b' })).toThrow(/pid 1/);
+  });
+
+  it('encodes only the process part', () => {
+    const c = config();
+    const keys = decode(encodeBoxinitExecConfig({ ...c, targetPid: 9 })).map(([k]) => k);
+    expect(keys[0]).toBe('version');
+    expect(keys.at(-1)).toBe('end');
+    expect(keys).toContain('arg');
+    expect(keys).toContain('seccomp');
+    expect(keys).not.toContain('rootfs');
+    expect(keys).not.toContain('mount');
+    expect(keys).not.toContain('init');
   });
 });

@@ -53,6 +53,7 @@ describe('import config', () => {
     expect(a.architecture).not.toBe('x64');
     expect(a.rootfs.diff_ids).toEqual([diff]);
     expect(JSON.stringify(importConfig(diff, ['CMD ["x"]'], {}))).toBe(JSON.stringify(importConfig(diff, ['CMD ["x"]'], {})));
+    expect(importConfig(diff, [], {}, 'from a tarball').history?.[0]?.comment).toBe('from a tarball');
   });
 
   it('takes SOURCE_DATE_EPOCH', () => {

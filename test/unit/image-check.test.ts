@@ -32,7 +32,9 @@ describe('system check', () => {
   it('passes on a sound store', async () => {
     await image('a', ['a:1']);
     await image('b', ['b:1']);
-    expect(await checkStore(store)).toEqual({ images: 2, blobsVerified: 6, problems: [] });
+    expect(await checkStore(store)).toEqual({ images: 2, blobsVerified: 6, problems: [], leftovers: [] });
+    writeFileSync(path.join(root, 'image/tmp', '.blob-1-x'), 'partial');
+    expect((await checkStore(store)).leftovers).toEqual([path.join(root, 'image/tmp', '.blob-1-x')]);
   });
 
   it('finds a corrupted layer blob and names the image', async () => {

@@ -104,11 +104,17 @@ describe('image commands', () => {
     const bad = await cli(['system', 'check']);
     expect(bad.code).toBe(125);
     expect(bad.err).toMatch(/has 1 problem\(s\)\n  in:1: layer 0: blob sha256:[a-f0-9]{64} is corrupt/);
-    expect(existsSync(path.join(root, 'image/index.json'))).toBe(true);
     const refused = await cli(['save', '-o', 'broken.tar', 'in:1']);
     expect(refused.code).toBe(125);
     expect(refused.err).toMatch(/cannot write broken\.tar: .*blobs\/sha256\/[a-f0-9]{64} is corrupt/);
     expect(existsSync(path.join(base, 'broken.tar'))).toBe(false);
     expect(readdirSync(base).filter((n) => n.startsWith('.'))).toEqual([]);
+
+    rmSync(path.join(root, 'image/blobs/sha256', id.slice(7)));
+    const listed = await cli(['images']);
+    expect(listed.code).toBe(0);
+    expect(listed.err).toMatch(/1 image\(s\) cannot be read and are not shown \(blob sha256:[a-f0-9]{64} is missing/);
+    const worse = await cli(['system', 'check']);
+    expect(worse.err).toMatch(/has 2 problem\(s\)\n  in:1: config blob sha256:[a-f0-9]{64} is missing\n  in:1: layer 0: blob sha256:[a-f0-9]{64} is corrupt/);
   });
 });

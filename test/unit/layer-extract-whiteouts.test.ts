@@ -29,6 +29,20 @@ describe('layer extract: whiteouts applied onto lower layers (vfs)', () => {
     expect((await readdir(root)).sort()).toEqual(['d', 'stays']);
   });
 
+  it('.wh..wh..opq hides lower entries even inside a lower directory this layer wrote into', async () => {
+    await mkdir(path.join(root, 'd', '-sub'));
+    await writeFile(path.join(root, 'd', '-sub', 'old'), 'o');
+    const tar = encodeTar([{ meta: m('d/-sub/new', 'File'), data: Buffer.from('n') }, { meta: m('d/.wh..wh..opq', 'File') }]);
+    await extractLayer([tar], root, { whiteouts: 'apply' });
+    expect(await readdir(path.join(root, 'd'))).toEqual(['-sub']);
+    expect(await readdir(path.join(root, 'd', '-sub'))).toEqual(['new']);
+  });
+
+  it('only regular files are markers: a directory or symlink named .wh.x is content', async () => {
+    await extractLayer([encodeTar([{ meta: m('.wh.gone/', 'Directory') }, { meta: m('.wh.stays', 'SymbolicLink', { linkpath: 'stays' }) }])], root, { whiteouts: 'apply' });
+    expect((await readdir(root)).sort()).toEqual(['.wh.gone', '.wh.stays', 'd', 'gone', 'gonedir', 'stays']);
+  });
+
   it('.wh..wh..opq empties the directory of lower entries but keeps what this layer wrote, before or after the marker', async () => {
     const tar = encodeTar([
       { meta: m('d/', 'Directory') },

@@ -1,13 +1,14 @@
 // The deterministic layer writer: same tree → same bytes, whatever the
 // timestamps, creation/readdir order or run; full fidelity of what a layer holds.
 import { link, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile, lchown, lstat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeLayer, type WriteLayerOptions } from '../../src/image/layer/write.js';
+import { layerStream, writeLayer, type WriteLayerOptions } from '../../src/image/layer/write.js';
 import { readTar, type TarReadEntry } from '../../src/image/layer/tar-reader.js';
 import { applyFsOps } from '../../src/image/layer/native.js';
 import { missing } from '../helpers/requires.js';
@@ -137,6 +138,47 @@ describe('layer writer: determinism', () => {
     expect(byPath.get('sym')).toMatchObject({ type: 'SymbolicLink', linkpath: longTarget });
     expect(byPath.get(long)).toMatchObject({ type: 'File', size: 4 });
     expect(byPath.has(path.dirname(long) + '/')).toBe(true);
+  });
+});
+
+describe('layer writer: stream form and what a tar cannot hold', () => {
+  let base: string;
+  beforeEach(async () => {
+    base = await mkdtemp(path.join(os.tmpdir(), 'layer-write2-'));
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  it('layerStream gives the same bytes and digest as writeLayer', async () => {
+    await makeTree(base, NAMES, 1_000_000);
+    await writeFile(path.join(base, 'big'), Buffer.alloc(3 * 1024 * 1024 + 1, 7));
+    const direct = await layerBytes(base);
+    const { stream, done } = layerStream(base);
+    const parts: Buffer[] = [];
+    for await (const c of stream) parts.push(c as Buffer);
+    const d = await done;
+    expect(Buffer.concat(parts).equals(direct.bytes)).toBe(true);
+    expect(d).toEqual({ diffId: direct.diffId, size: direct.size });
+  });
+
+  it('leaves out sockets, which a tar cannot represent', async () => {
+    await writeFile(path.join(base, 'f'), 'f');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(base, 'sock'), resolve));
+    try {
+      expect((await entries((await layerBytes(base)).bytes)).map((e) => e.path)).toEqual(['f']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses a file whose name reads as a whiteout', async () => {
+    await mkdir(path.join(base, 'd'));
+    await writeFile(path.join(base, 'd', '.wh.x'), '');
+    await expect(layerBytes(base)).rejects.toMatchObject({ code: 'LAYER_RESERVED_NAME', message: expect.stringContaining(path.join(base, 'd', '.wh.x')) });
+  });
+
+  it('names the directory when it cannot be read', async () => {
+    await expect(layerBytes(path.join(base, 'missing'))).rejects.toMatchObject({ code: 'LAYER_READ', message: expect.stringContaining(path.join(base, 'missing')) });
   });
 });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { TsbuildError } from '../../src/errors.js';
-import { parseBoxfile, parseDump } from '../../src/parser/boxfile.js';
+import { parseBoxfile, parseDump } from '../../src/parser/index.js';
 import { IgnoreMatcher } from '../../src/parser/ignore.js';
 import { globalScope, stageScope } from '../../src/parser/scope.js';
 import { expandWord } from '../../src/parser/words.js';
@@ -142,9 +142,11 @@ describe.skipIf(!!missing)('fuzz: word expansion and ignore patterns', () => {
     for (let n = 0; n < 20000; n++) {
       const w = mutate(words[Math.floor(rnd() * words.length)] as string, rnd);
       for (const escapeToken of ['\\', '`'] as const) {
+        const opts = { escapeToken, rawQuotes: rnd() < 0.3, rawEscapes: rnd() < 0.3, skipUnsetEnv: rnd() < 0.3, skipProcessQuotes: rnd() < 0.2 };
         try {
-          const r = expandWord(w, env, { escapeToken });
+          const r = expandWord(w, env, opts);
           expect(typeof r.result).toBe('string');
+          expect(r.words.every((word) => word.length > 0)).toBe(true);
         } catch (err) {
           if (!(err instanceof TsbuildError) || err.code !== 'WORD_EXPANSION') throw err;
           failures++;
@@ -170,5 +172,26 @@ describe.skipIf(!!missing)('fuzz: word expansion and ignore patterns', () => {
       }
     }
     expect(failures).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('canSkipDir is sound: everything below a skippable directory is excluded (5,000 random pattern sets)', () => {
+    const rnd = prng(99);
+    const segs = ['a', 'b', 'c', 'node_modules', 'x.go', 'keep'];
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const randomPath = (min: number, max: number) => Array.from({ length: min + Math.floor(rnd() * (max - min + 1)) }, () => pick(segs)).join('/');
+    const patternPool = ['a', 'b/**', '**/node_modules', '*.go', '!**/*.go', '!keep', '!a/keep', '!b/c/*', 'c', '**/c/**', '!*/x.go', 'a/b', '!a/b/c', '*'];
+    let skipped = 0;
+    for (let n = 0; n < 5000; n++) {
+      const patterns = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => pick(patternPool));
+      const m = IgnoreMatcher.compile(patterns);
+      const dir = randomPath(1, 2);
+      if (!m.canSkipDir(dir)) continue;
+      skipped++;
+      for (let k = 0; k < 10; k++) {
+        const below = `${dir}/${randomPath(1, 3)}`;
+        expect(m.matches(below), `${JSON.stringify(patterns)} skip ${dir} but ${below} is included`).toBe(true);
+      }
+    }
+    expect(skipped).toBeGreaterThan(100);
   }, 120_000);
 });

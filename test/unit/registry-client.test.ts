@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/image/registry/client.js';
 import { endpointFor } from '../../src/image/registry/endpoint.js';
-import { blocks, parallelGzip } from '../../src/image/registry/gzip.js';
+import { blocks, parallelGzip, prefetch } from '../../src/image/registry/gzip.js';
 import { mapLimit } from '../../src/image/registry/limit.js';
 import { mountSources, recordPush } from '../../src/image/registry/push-state.js';
 import { ensureBlob } from '../../src/image/registry/upload.js';
@@ -264,6 +264,32 @@ describe('parallel deterministic gzip', () => {
 });
 
 describe('helpers', () => {
+  it('prefetch keeps order, runs ahead of a slow consumer, and passes errors on', async () => {
+    let produced = 0;
+    async function* src(): AsyncGenerator<number> {
+      for (let i = 0; i < 6; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    const seen: number[] = [];
+    const aheadAt: number[] = [];
+    for await (const x of prefetch(src(), 3)) {
+      await new Promise((r) => setTimeout(r, 5));
+      aheadAt.push(produced - x);
+      seen.push(x);
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Math.max(...aheadAt)).toBeGreaterThan(1);
+    async function* bad(): AsyncGenerator<number> {
+      yield 1;
+      throw new Error('source failed');
+    }
+    const got: number[] = [];
+    await expect((async () => { for await (const x of prefetch(bad(), 4)) got.push(x); })()).rejects.toThrow('source failed');
+    expect(got).toEqual([1]);
+  });
+
   it('mapLimit keeps order and never runs more than n at once', async () => {
     let running = 0;
     let peak = 0;

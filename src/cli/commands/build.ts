@@ -16,6 +16,7 @@ import { normalizeTag } from '../../image/refs.js';
 import { flagBool, flagList, flagString, parseArgs, type FlagSpec } from '../args.js';
 import { readBoxfile, resolveBoxfile } from '../boxfile-path.js';
 import type { Command, CommandContext } from '../command.js';
+import { version } from '../version.js';
 import { createJsonRenderer } from '../ui/json.js';
 import { createPlainRenderer } from '../ui/plain.js';
 import { pickMode, type ProgressMode, type Renderer } from '../ui/renderer.js';
@@ -143,6 +144,7 @@ export const command: Command = {
         network,
         sourceDateEpoch,
         events,
+        cacheSalt: version,
         cwd: ctx.cwd,
       });
       for (const o of outputs) await writeOutput(store, o, outcome.id, outcome.result.layers);

@@ -27,7 +27,10 @@ export const command: Command = {
     const list = await withStore(ctx, (s) => s.list());
     const noTrunc = flagBool(args, 'no-trunc');
     const rows: { repo: string; tag: string; id: string; digest: string; created?: string; size: number }[] = [];
+    const broken = list.filter((i) => i.error !== undefined);
+    if (broken.length > 0) ctx.stderr.write(`tsbuild: ${broken.length} image(s) cannot be read and are not shown (${broken[0]?.error}); run 'tsbuild system check'\n`);
     for (const img of list) {
+      if (img.error !== undefined) continue;
       const names = img.tags.length > 0 ? img.tags : [undefined];
       for (const t of names) {
         if (want) {

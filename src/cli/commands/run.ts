@@ -8,7 +8,8 @@ import type { Command } from '../command.js';
 import { TsbuildError, usageError } from '../../errors.js';
 import { runFlags, toRunOptions, parseEnvFile, type RunOptions } from '../../runtime/run-options.js';
 import type { ImageRunConfig } from '../../runtime/spec.js';
-import type { RootfsSource } from '../../runtime/container.js';
+// static: this command's chunk is loaded lazily anyway, and one module load less counts
+import { runAttached, type RootfsSource } from '../../runtime/container.js';
 
 export const command: Command = {
   name: 'run',
@@ -28,7 +29,6 @@ export const command: Command = {
     }
     const resolved = await resolveRootfs(ctx.root, options);
     try {
-      const { runAttached } = await import('../../runtime/container.js');
       return await runAttached({
         root: ctx.root,
         options,
@@ -62,7 +62,9 @@ async function resolveRootfs(root: string, options: RunOptions): Promise<Resolve
     return { imageName: options.rootfs, image: {}, source: { kind: 'dir', dir: options.rootfs }, close: async () => undefined };
   }
   const ref = options.image as string;
-  const [{ ImageStore }, { ensureUnpacked, applyLayers }] = await Promise.all([import('../../image/store.js'), import('../../image/layer/unpack.js')]);
+  const { ImageStore } = await import('../../image/store.js');
+  // the unpacker (tar, decompressors) is loaded only when a layer is not unpacked yet
+  const unpacker = () => import('../../image/layer/unpack.js');
   const store = await ImageStore.open(root);
   try {
     const img = await store.resolve(ref);
@@ -73,13 +75,27 @@ async function resolveRootfs(root: string, options: RunOptions): Promise<Resolve
     }
     if (diffIds.length === 0) throw new TsbuildError('image', 'IMAGE_EMPTY', `${ref}: the image has no layers to run`);
     const refs = diffIds.map((diffId, i) => ({ diffId, blobDigest: (blobs[i] as { digest: string }).digest }));
-    const source: RootfsSource =
-      options.storageDriver === 'vfs'
-        ? { kind: 'layers', layersTopFirst: [], materialize: (target) => applyLayers(store, refs, target) }
-        : { kind: 'layers', layersTopFirst: (await Promise.all(refs.map((r) => ensureUnpacked(store, r.diffId, r.blobDigest)))).reverse() };
+    let source: RootfsSource;
+    if (options.storageDriver === 'vfs') {
+      source = { kind: 'layers', layersTopFirst: [], materialize: async (target) => (await unpacker()).applyLayers(store, refs, target) };
+    } else {
+      // an unpacked layer dir that exists is complete (it is renamed into place)
+      const dirs = await Promise.all(
+        refs.map(async (r) => {
+          const dir = store.layerDir(r.diffId);
+          if (await isDir(dir)) return dir;
+          return (await unpacker()).ensureUnpacked(store, r.diffId, r.blobDigest);
+        }),
+      );
+      source = { kind: 'layers', layersTopFirst: dirs.reverse() };
+    }
     return { imageName: ref, image: img.config.config ?? {}, source, close: () => store.close() };
   } catch (err) {
     await store.close();
     throw err;
   }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }

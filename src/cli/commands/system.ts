@@ -36,6 +36,7 @@ export const command: Command = {
         });
       }
       ctx.stdout.write(`ok: ${r.images} image(s), ${r.blobsVerified} blob(s) verified in ${ctx.root}\n`);
+      if (r.leftovers.length > 0) ctx.stdout.write(`note: ${r.leftovers.length} leftover(s) of interrupted writes; 'tsbuild prune' collects them\n`);
       return 0;
     }
     if (sub === 'df') {

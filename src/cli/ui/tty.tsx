@@ -181,6 +181,8 @@ export function createTtyRenderer(options: TtyOptions): Renderer {
       await new Promise((r) => setTimeout(r, 20));
       app.unmount();
       await app.waitUntilExit().catch(() => undefined);
+      // ink leaves the cursor after the last frame: end its line
+      options.stdout.write('\n');
     },
   };
 }

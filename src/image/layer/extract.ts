@@ -46,6 +46,8 @@ class Extraction {
   readonly #ops: FsOp[] = [];
   readonly #pending = new Set<string>();
   readonly #written = new Set<string>();
+  /** directories with something this layer wrote somewhere below them */
+  readonly #writtenBelow = new Set<string>();
   readonly #dirTimes = new Map<string, number>();
   readonly #owner: boolean;
 
@@ -56,13 +58,14 @@ class Extraction {
     this.#owner = opts.sameOwner ?? process.getuid?.() === 0;
   }
 
-  /** runs the batched native operations before anything touches `p` or below */
-  async #touch(p: string): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const prefix = p + '/';
-    for (const q of this.#pending) {
-      if (q === p || q.startsWith(prefix)) return this.flush();
-    }
+  /** runs the batched native operations first if one of them is for `p` (or, with `below`, anything at all) */
+  async #touch(p: string, below = false): Promise<void> {
+    if (this.#pending.has(p) || (below && this.#pending.size > 0)) await this.flush();
+  }
+
+  #wrote(p: string): void {
+    this.#written.add(p);
+    for (let d = path.dirname(p); d.length > this.root.length && !this.#writtenBelow.has(d); d = path.dirname(d)) this.#writtenBelow.add(d);
   }
 
   #defer(op: FsOp): void {
@@ -90,7 +93,7 @@ class Extraction {
 
   /** removes whatever is at p (without following symlinks) unless it is a directory and `keepDir` */
   async #clear(p: string, keepDir: boolean): Promise<boolean> {
-    await this.#touch(p);
+    await this.#touch(p); // a node still to be made at p must exist before it is replaced
     let st;
     try {
       st = await lstat(p);
@@ -99,6 +102,7 @@ class Extraction {
       throw err;
     }
     if (keepDir && st.isDirectory()) return true;
+    await this.#touch(p, st.isDirectory());
     await rm(p, { recursive: true, force: true });
     this.#dirTimes.delete(p);
     return false;
@@ -118,12 +122,13 @@ class Extraction {
     }
     const name = comps[comps.length - 1]!;
     const parentComps = comps.slice(0, -1);
-    if (name.startsWith(WHITEOUT_PREFIX)) return this.#whiteout(e, parentComps, name);
+    // only regular files are whiteout markers (OCI layer.md; umoci does the same): other types are plain content
+    if (name.startsWith(WHITEOUT_PREFIX) && FILE_TYPES.has(e.type)) return this.#whiteout(e, parentComps, name);
     const parent = (await resolveDir(this.root, parentComps, e.path, true))!;
     const target = path.join(parent, name);
     const isDir = e.type === 'Directory';
     const existingDir = await this.#clear(target, isDir);
-    this.#written.add(target);
+    this.#wrote(target);
     if (isDir) {
       if (!existingDir) await mkdir(target, { mode: 0o700 });
       await this.#own(target, e, false);
@@ -185,7 +190,7 @@ class Extraction {
     const dir = (await resolveDir(this.root, parentComps, e.path, true))!;
     const target = path.join(dir, hidden);
     await this.#clear(target, false);
-    this.#written.add(target);
+    this.#wrote(target);
     this.#defer({ op: 'mknod', path: target, mode: 0o020000, major: 0, minor: 0, uid: this.#owner ? e.uid : -1, gid: this.#owner ? e.gid : -1, mtime: e.mtime });
   }
 
@@ -194,9 +199,7 @@ class Extraction {
     await this.flush();
     for (const child of await readdir(dir)) {
       const p = path.join(dir, child);
-      const prefix = p + '/';
-      const keepsSome = [...this.#written].some((w) => w.startsWith(prefix));
-      if (keepsSome) await this.#clearLower(p);
+      if (this.#writtenBelow.has(p)) await this.#clearLower(p);
       else if (!this.#written.has(p)) {
         await rm(p, { recursive: true, force: true });
         this.#dirTimes.delete(p);

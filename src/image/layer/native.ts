@@ -46,10 +46,40 @@ async function runHelper(argv: string[], input: Buffer): Promise<string> {
 
 /** Reads the xattrs of many paths (not following symlinks) with one helper process. */
 export async function readXattrs(paths: readonly string[]): Promise<Map<number, Xattrs>> {
-  const out = new Map<number, Xattrs>();
-  if (paths.length === 0) return out;
+  if (paths.length === 0) return new Map();
   const input = Buffer.concat(paths.map((p) => Buffer.from(p + '\0')));
-  const text = await runHelper(['getxattrs'], input);
+  return parseXattrLines(await runHelper(['getxattrs'], input));
+}
+
+/**
+ * Starts reading the xattrs of every entry below `root` (the helper walks the
+ * tree itself, concurrently with the caller's walk); resolves to a map from
+ * the '/'-separated relative path to its xattrs, for entries that have any.
+ */
+export function treeXattrs(root: string): Promise<Map<string, Xattrs>> {
+  const tool = layerfsPath();
+  const argv = ['xattrs-tree', root];
+  const child = execa(tool, argv, { stdin: 'ignore', reject: false, encoding: 'utf8', stripFinalNewline: false, maxBuffer: 1 << 30 });
+  return child.then((result) => {
+    if (result.exitCode !== 0) {
+      const tail = String(result.stderr).trim().split('\n').slice(-5);
+      throw new TsbuildError('image', 'LAYERFS_FAILED', `${tool} ${argv.join(' ')} failed (exit ${result.exitCode ?? result.signal}): ${tail.at(-1) ?? ''}`, { details: tail });
+    }
+    const out = new Map<string, Xattrs>();
+    for (const line of String(result.stdout).split('\n')) {
+      if (line === '') continue;
+      const [rel, name, value] = line.split(' ');
+      const key = Buffer.from(rel ?? '', 'hex').toString();
+      let attrs = out.get(key);
+      if (!attrs) out.set(key, (attrs = new Map()));
+      attrs.set(Buffer.from(name ?? '', 'hex').toString('latin1'), Buffer.from(value ?? '', 'hex'));
+    }
+    return out;
+  });
+}
+
+function parseXattrLines(text: string): Map<number, Xattrs> {
+  const out = new Map<number, Xattrs>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const [index, name, value] = line.split(' ');

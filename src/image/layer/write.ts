@@ -3,12 +3,14 @@
 // link structure and the kept xattrs — never on readdir order, atime, ctime,
 // user names or the wall clock. sha256 (the diffID) is computed as it streams.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { readlinkSync } from 'node:fs';
 import { lutimes } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { TsbuildError } from '../../errors.js';
-import { readXattrs, type Xattrs } from './native.js';
-import { BLOCK, encodeHeaders, padding, type TarEntryMeta } from './tar-format.js';
+import { TarAssembler, type AssemblyJob } from './tar-assembler.js';
+import { treeXattrs, type Xattrs } from './native.js';
+import { encodeHeaders, type TarEntryMeta } from './tar-format.js';
 import { splitDev, walkTree, type WalkEntry } from './walk.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, keepXattr, isOverlayOpaque } from './whiteout.js';
 
@@ -37,10 +39,7 @@ interface PlannedEntry {
   disk?: string;
 }
 
-const SMALL_FILE = 1 << 20;
 const CHUNK = 1 << 20;
-/** bytes read synchronously before the event loop gets a turn */
-const YIELD_EVERY = 8 << 20;
 
 function clamp(st: WalkEntry['st'], epoch: number | undefined): number {
   const secs = Number(st.mtimeNs / 1_000_000_000n) - (st.mtimeNs < 0n && st.mtimeNs % 1_000_000_000n !== 0n ? 1 : 0);
@@ -49,14 +48,21 @@ function clamp(st: WalkEntry['st'], epoch: number | undefined): number {
 
 /** Turns the walked tree into the exact list of tar entries, in order. */
 async function plan(dir: string, opts: WriteLayerOptions): Promise<PlannedEntry[]> {
-  const entries = await walkTree(dir);
   const wantXattrs = opts.xattrs ?? true;
-  const attrs = wantXattrs || opts.fromUpper ? await readXattrs(entries.map((e) => e.abs)) : new Map<number, Xattrs>();
+  // the helper reads the xattrs of the whole tree while this thread walks it
+  const xattrs = wantXattrs || opts.fromUpper ? treeXattrs(dir) : Promise.resolve(new Map<string, Xattrs>());
+  xattrs.catch(() => undefined); // awaited below; a walk error must not leave it unhandled
+  const entries = await walkTree(dir);
+  const byPath = await xattrs;
   const firstPath = new Map<string, string>();
   const out: PlannedEntry[] = [];
-  entries.forEach((e, i) => {
+  for (const e of entries) {
     const st = e.st;
-    const all = attrs.get(i);
+    if (path.posix.basename(e.rel).startsWith(WHITEOUT_PREFIX)) {
+      // would read as a whiteout to every consumer of the layer
+      throw new TsbuildError('image', 'LAYER_RESERVED_NAME', `cannot put ${e.abs} in a layer: names starting with '${WHITEOUT_PREFIX}' are reserved for whiteouts`);
+    }
+    const all = byPath.get(e.rel);
     const kept = wantXattrs && all ? new Map([...all].filter(([name]) => keepXattr(name))) : undefined;
     const base = {
       mode: Number(st.mode) & 0o7777,
@@ -71,21 +77,21 @@ async function plan(dir: string, opts: WriteLayerOptions): Promise<PlannedEntry[
       const slash = e.rel.lastIndexOf('/');
       const name = e.rel.slice(0, slash + 1) + WHITEOUT_PREFIX + e.rel.slice(slash + 1);
       out.push({ meta: { ...base, path: name, type: 'File', mode: 0o600, xattrs: undefined }, disk: e.abs });
-      return;
+      continue;
     }
     if (st.isDirectory()) {
       out.push({ meta: { ...base, path: `${e.rel}/`, type: 'Directory' }, disk: e.abs });
       if (opts.fromUpper && all && isOverlayOpaque(all)) {
         out.push({ meta: { ...base, path: `${e.rel}/${OPAQUE_MARKER}`, type: 'File', mode: 0o600, xattrs: undefined } });
       }
-      return;
+      continue;
     }
     if (st.nlink > 1n) {
       const key = `${st.dev}:${st.ino}`;
       const first = firstPath.get(key);
       if (first !== undefined) {
         out.push({ meta: { ...base, path: e.rel, type: 'Link', linkpath: first, xattrs: undefined } });
-        return;
+        continue;
       }
       firstPath.set(key, e.rel);
     }
@@ -95,7 +101,7 @@ async function plan(dir: string, opts: WriteLayerOptions): Promise<PlannedEntry[
     else if (st.isBlockDevice()) out.push({ meta: { ...base, path: e.rel, type: 'BlockDevice', devmajor: dev.major, devminor: dev.minor }, disk: e.abs });
     else if (st.isFIFO()) out.push({ meta: { ...base, path: e.rel, type: 'FIFO' }, disk: e.abs });
     // sockets cannot be represented in a tar and are left out, as tar and docker do
-  });
+  }
   // whiteout and opaque entries were inserted next to their originals: restore the global byte order
   const keys = new Map(out.map((p) => [p, Buffer.from(p.meta.path.replace(/\/$/, ''))]));
   out.sort((a, b) => Buffer.compare(keys.get(a)!, keys.get(b)!));
@@ -106,98 +112,44 @@ function changed(p: string, why: string): TsbuildError {
   return new TsbuildError('image', 'LAYER_SOURCE_CHANGED', `${p} changed while it was written to a layer: ${why}`);
 }
 
-function readExactly(source: string, fd: number, into: Buffer, offset: number, length: number, position: number): void {
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, into, offset + done, length - done, position + done);
-    if (n === 0) throw changed(source, `expected ${position + length} bytes, found ${position + done}`);
-    done += n;
-  }
-}
-
 function readError(what: string, p: string, err: unknown): TsbuildError {
   return new TsbuildError('image', 'LAYER_READ', `cannot ${what} ${p}: ${(err as Error).message}`, { cause: err });
-}
-
-/**
- * The tar bytes of one entry. File contents are read with synchronous calls
- * on this thread: one open, one read per MiB, one close per file, and no
- * thread-pool round trips (which dominate on a loaded machine); the caller
- * yields to the event loop between batches.
- */
-function* entryChunks(p: PlannedEntry): Generator<Buffer> {
-  const meta = p.meta;
-  if (meta.type === 'SymbolicLink') {
-    try {
-      meta.linkpath = readlinkSync(p.source!);
-    } catch (err) {
-      throw readError('read the symlink', p.source!, err);
-    }
-    yield encodeHeaders(meta);
-    return;
-  }
-  if (meta.type !== 'File' || meta.size === 0 || !p.source) {
-    yield encodeHeaders(meta);
-    return;
-  }
-  const header = encodeHeaders(meta);
-  let fd: number;
-  try {
-    fd = openSync(p.source, 'r');
-  } catch (err) {
-    throw readError('open', p.source, err);
-  }
-  try {
-    const size = meta.size;
-    const pad = padding(size);
-    if (size <= SMALL_FILE) {
-      // header + contents + padding in one buffer: one read, one chunk
-      const buf = Buffer.allocUnsafe(header.length + size + pad);
-      header.copy(buf, 0);
-      readExactly(p.source, fd, buf, header.length, size, 0);
-      buf.fill(0, header.length + size);
-      yield buf;
-      return;
-    }
-    yield header;
-    for (let pos = 0; pos < size; pos += CHUNK) {
-      const n = Math.min(CHUNK, size - pos);
-      const last = pos + n === size;
-      const buf = Buffer.allocUnsafe(n + (last ? pad : 0));
-      readExactly(p.source, fd, buf, 0, n, pos);
-      if (last) buf.fill(0, n);
-      yield buf;
-    }
-  } catch (err) {
-    if (err instanceof TsbuildError) throw err;
-    throw readError('read', p.source, err);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Every chunk of the layer tar, hashing as it goes; `digest` is filled at the end. */
 async function* layerChunks(dir: string, opts: WriteLayerOptions, digest: { value?: LayerDigest }): AsyncGenerator<Buffer> {
   const entries = await plan(dir, opts);
+  const jobs: AssemblyJob[] = entries.map((p) => {
+    const meta = p.meta;
+    if (meta.type === 'SymbolicLink') {
+      try {
+        meta.linkpath = readlinkSync(p.source!);
+      } catch (err) {
+        throw readError('read the symlink', p.source!, err);
+      }
+    }
+    const withContents = meta.type === 'File' && meta.size > 0 && p.source !== undefined;
+    return { header: encodeHeaders(meta), size: meta.size, ...(withContents ? { path: p.source! } : {}) };
+  });
   const hash = createHash('sha256');
   let size = 0;
-  let sinceYield = 0;
-  for (const p of entries) {
-    for (const chunk of entryChunks(p)) {
+  const assembler = new TarAssembler(jobs);
+  try {
+    for (;;) {
+      const m = await assembler.next();
+      if ('error' in m) {
+        if (m.code === 'SHORT') throw changed(m.path, m.error);
+        throw new TsbuildError('image', 'LAYER_READ', `cannot read ${m.path}: ${m.error}`);
+      }
+      const chunk = Buffer.from(m.buf.buffer, m.buf.byteOffset, m.buf.length);
       hash.update(chunk);
       size += chunk.length;
-      sinceYield += chunk.length;
-      yield chunk;
+      if (chunk.length > 0) yield chunk;
+      if (m.end) break;
     }
-    if (sinceYield >= YIELD_EVERY) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  } finally {
+    await assembler.close();
   }
-  const end = Buffer.alloc(2 * BLOCK);
-  hash.update(end);
-  size += end.length;
-  yield end;
   if (opts.rewriteMtimes) {
     for (const p of entries) {
       if (!p.disk) continue;

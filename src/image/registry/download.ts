@@ -46,6 +46,8 @@ export async function downloadVerified(client: RegistryClient, desc: { digest: D
     let size = 0;
     let lastReport = 0;
     let ok = false;
+    let pending: Uint8Array[] = [];
+    let pendingLen = 0;
     try {
       if (!res.body) throw registryError('REGISTRY_STREAM', `GET ${res.url} returned no body`);
       try {
@@ -56,7 +58,13 @@ export async function downloadVerified(client: RegistryClient, desc: { digest: D
             throw digestMismatch(`blob of ${client.where}`, desc, { digest: '(unfinished: more bytes than the descriptor says)', size });
           }
           h.update(chunk);
-          await fh.write(chunk);
+          pending.push(chunk);
+          pendingLen += chunk.length;
+          if (pendingLen >= 1 << 20) {
+            await fh.write(Buffer.concat(pending, pendingLen));
+            pending = [];
+            pendingLen = 0;
+          }
           if (onEvent && size - lastReport >= 1 << 20) {
             lastReport = size;
             onEvent({ type: 'progress', digest: desc.digest, bytes: size, size: desc.size });
@@ -66,6 +74,7 @@ export async function downloadVerified(client: RegistryClient, desc: { digest: D
         if (err instanceof TsbuildError) throw err;
         throw registryError('REGISTRY_STREAM', `the connection dropped after ${size} bytes of blob ${desc.digest}`, err);
       }
+      if (pendingLen > 0) await fh.write(Buffer.concat(pending, pendingLen));
       const digest = `sha256:${h.digest('hex')}`;
       if (digest !== desc.digest || size !== desc.size) throw digestMismatch(`blob of ${client.where}`, desc, { digest, size });
       ok = true;

@@ -4,11 +4,8 @@
 // order. Concatenated members are a valid gzip stream (RFC 1952 §2.2) that
 // every gunzip reads; the same input always gives the same bytes (zlib's
 // header carries no time or name here), so pushing twice gives one digest.
-import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Digest } from '../digest.js';
 
 const gzipAsync = promisify(zlib.gzip);
 
@@ -51,25 +48,35 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, blockSize
   while (pending.length > 0) yield await (pending.shift() as Promise<Buffer>);
 }
 
-export interface CompressedFile {
-  path: string;
-  digest: Digest;
-  size: number;
-}
-
-/** Compresses a stream into a file, hashing the compressed bytes on the way. */
-export async function gzipToFile(source: AsyncIterable<Uint8Array>, file: string, blockSize = gzipBlockSize): Promise<CompressedFile> {
-  const fh = await open(file, 'wx', 0o600);
-  const h = createHash('sha256');
-  let size = 0;
+/**
+ * Pulls items from `source` ahead of the consumer (up to `max` waiting), so
+ * compression goes on while the previous chunk is being uploaded.
+ */
+export async function* prefetch<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Promise<IteratorResult<T>>[] = [];
+  let ended = false;
+  const fill = (): void => {
+    while (!ended && queue.length < max) {
+      const p = it.next();
+      queue.push(p);
+      p.then((r) => {
+        if (r.done) ended = true;
+      }, () => {
+        ended = true;
+      });
+      // an async generator queues next() calls, so asking again at once is safe
+      if (queue.length >= max) break;
+    }
+  };
   try {
-    for await (const member of parallelGzip(source, blockSize)) {
-      h.update(member);
-      size += member.length;
-      await fh.write(member);
+    for (;;) {
+      fill();
+      const r = await (queue.shift() as Promise<IteratorResult<T>>);
+      if (r.done) return;
+      yield r.value;
     }
   } finally {
-    await fh.close();
+    if (!ended) await it.return?.(undefined);
   }
-  return { path: file, digest: `sha256:${h.digest('hex')}`, size };
 }

@@ -8,3 +8,4 @@ export * from './platform.js';
 export * from './pull.js';
 export * from './push.js';
 export * from './retry.js';
+export * from './ensure.js';

@@ -8,11 +8,12 @@
 // naming the uncompressed layers is stored, and the registry's manifest
 // digest is returned (the repo digest).
 import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { parseConfig } from '../config.js';
-import { decompress } from '../decompress.js';
+import { decompress, detectCompression } from '../decompress.js';
 import { isDigest, sha256, type Digest } from '../digest.js';
 import type { Descriptor, Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
@@ -84,6 +85,22 @@ export async function fetchManifest(client: RegistryClient, reference: string): 
   });
 }
 
+/** gzip with large buffers (fewer, bigger writes into the store); zstd and plain through the store's decompress. */
+async function decompressFile(file: string, what: string): Promise<{ stream: AsyncIterable<Uint8Array>; compression: string }> {
+  const fh = await open(file, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  if (detectCompression(head) !== 'gzip') return decompress(input, what);
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  input.on('error', (e) => gunzip.destroy(e));
+  return { stream: input.pipe(gunzip), compression: 'gzip' };
+}
+
 export async function pull(store: ImageStore, ref: ImageRef, options: PullOptions = {}): Promise<PullResult> {
   const emit = options.onEvent ?? (() => undefined);
   const ep = endpointFor(ref, options);
@@ -139,7 +156,7 @@ export async function pull(store: ImageStore, ref: ImageRef, options: PullOption
       const file = path.join(tmp, `layer-${i}`);
       await downloadVerified(client, layer, file, emit);
       // verified: now the bytes may be decompressed (gzip, zstd or plain, told by their magic bytes)
-      const { stream, compression } = await decompress(createReadStream(file), `layer ${layer.digest} of ${client.where}`);
+      const { stream, compression } = await decompressFile(file, `layer ${layer.digest} of ${client.where}`);
       let desc: Descriptor;
       try {
         desc = await store.writeBlob(stream, { expectedDigest: diffId });

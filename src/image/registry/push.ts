@@ -3,8 +3,6 @@
 // pushing the same image twice gives the same digests; a layer already
 // compressed in the store goes as it is. Blobs go first (HEAD, mount,
 // upload; in parallel), the config next, the manifest last with its media type.
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { sha256, type Digest } from '../digest.js';
 import { mediaTypes, type Descriptor, type Manifest } from '../oci.js';
@@ -14,11 +12,11 @@ import { RegistryClient, registryError } from './client.js';
 import type { Credentials } from './credentials.js';
 import { endpointFor, manifestUrl, type InsecureOptions } from './endpoint.js';
 import type { TransferListener } from './events.js';
-import { gzipToFile } from './gzip.js';
+import { parallelGzip, prefetch } from './gzip.js';
 import { mapLimit } from './limit.js';
 import { layerCompression, pushedLayerMediaType } from './media-types.js';
 import { mountSources, readPushState, recordPush, savePushState } from './push-state.js';
-import { blobExists, ensureBlob, type UploadOptions } from './upload.js';
+import { blobExists, defaultMonolithicMax, ensureBlob, mountFromAny, uploadStream, type UploadOptions } from './upload.js';
 
 export interface PushOptions extends InsecureOptions, Omit<UploadOptions, 'onEvent'> {
   credentials?: Credentials | undefined;
@@ -49,10 +47,8 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
   const uploadOptions: UploadOptions = { onEvent: emit };
   if (options.monolithicMax !== undefined) uploadOptions.monolithicMax = options.monolithicMax;
   if (options.chunkSize !== undefined) uploadOptions.chunkSize = options.chunkSize;
-  const tmp = await store.tempDir('push');
-  let pushed: (PushResult['layers'][number] & { mediaType: string })[];
-  try {
-    pushed = await mapLimit(image.manifest.layers, options.concurrency ?? 3, async (layer, i) => {
+  const monolithicMax = options.monolithicMax ?? defaultMonolithicMax;
+  const pushed = await mapLimit(image.manifest.layers, options.concurrency ?? 3, async (layer, i) => {
       const diffId = (diffIds[i] ?? layer.digest) as Digest;
       const compression = layerCompression(layer.mediaType) ?? 'none';
       if (compression !== 'none') {
@@ -62,21 +58,27 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
       const mediaType = pushedLayerMediaType(manifestMediaType);
       // a layer compressed before compresses to the same bytes: ask the registry first
       const known = state.gzip[layer.digest];
-      if (known && (await blobExists(client, known.digest as Digest, known.size))) {
-        emit({ type: 'blob', digest: known.digest, size: known.size, status: 'exists' });
-        return { diffId, digest: known.digest as Digest, size: known.size, mediaType, how: 'exists' };
+      if (known) {
+        const desc = { digest: known.digest as Digest, size: known.size };
+        if (await blobExists(client, desc.digest, desc.size)) {
+          emit({ type: 'blob', ...desc, status: 'exists' });
+          return { diffId, ...desc, mediaType, how: 'exists' };
+        }
+        if (await mountFromAny(client, desc, mountSources(state, desc.digest, ep.registry, ep.repository), emit)) return { diffId, ...desc, mediaType, how: 'mounted' };
       }
-      const gz = await gzipToFile(store.blobStream(layer.digest), path.join(tmp, `layer-${i}.gz`));
-      try {
-        const how = await ensureBlob(client, gz, { file: gz.path }, mountSources(state, gz.digest, ep.registry, ep.repository), uploadOptions);
-        return { diffId, digest: gz.digest, size: gz.size, mediaType, how };
-      } finally {
-        await rm(gz.path, { force: true });
+      if (layer.size <= monolithicMax) {
+        // small: compress in memory, then HEAD / mount / one PUT
+        const parts: Buffer[] = [];
+        for await (const m of parallelGzip(store.blobStream(layer.digest))) parts.push(m);
+        const gz = Buffer.concat(parts);
+        const desc = { digest: sha256(gz), size: gz.length };
+        const how = await ensureBlob(client, desc, { buffer: gz }, mountSources(state, desc.digest, ep.registry, ep.repository), uploadOptions);
+        return { diffId, ...desc, mediaType, how };
       }
+      // large and never pushed from here: compress while uploading (the digest is known at the end)
+      const up = await uploadStream(client, () => prefetch(parallelGzip(store.blobStream(layer.digest)), 8), { ...uploadOptions, label: layer.digest });
+      return { diffId, digest: up.digest, size: up.size, mediaType, how: 'chunked' };
     });
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
 
   const configDesc = image.manifest.config;
   await ensureBlob(client, { digest: configDesc.digest, size: image.configBytes.length }, { buffer: image.configBytes }, [], uploadOptions);

@@ -3,6 +3,7 @@
 // upload session — one PUT for small blobs, PATCH chunks with Content-Range
 // then a closing PUT for large ones. A failed upload starts again from a new
 // session (retries with backoff on 5xx and dropped connections).
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Digest } from '../digest.js';
 import { registryError, type RegistryClient } from './client.js';
@@ -38,6 +39,23 @@ async function tryMount(client: RegistryClient, digest: Digest, from: string): P
   const location = res.headers.get('location');
   if (!location) throw registryError('REGISTRY_UPLOAD', `POST upload on ${client.where} gave no Location`);
   return { mounted: false, location };
+}
+
+/**
+ * Mounts the blob from the first source repository that has it; a declined
+ * mount's upload session is cancelled. True when mounted.
+ */
+export async function mountFromAny(client: RegistryClient, desc: { digest: Digest; size: number }, sources: readonly string[], onEvent?: TransferListener): Promise<boolean> {
+  for (const from of sources.slice(0, 3)) {
+    const r = await tryMount(client, desc.digest, from);
+    if (r.mounted) {
+      onEvent?.({ type: 'blob', digest: desc.digest, size: desc.size, status: 'mounted' });
+      return true;
+    }
+    const res = await client.request('DELETE', uploadUrl(client.endpoint, r.location), { ok: [404, 405] }).catch(() => undefined);
+    await res?.body?.cancel();
+  }
+  return false;
 }
 
 async function startUpload(client: RegistryClient): Promise<string> {
@@ -125,4 +143,57 @@ export async function ensureBlob(
   });
   emit({ type: 'blob', digest: desc.digest, size: desc.size, status: 'done', how });
   return how;
+}
+
+/**
+ * Uploads bytes produced while uploading (a layer being compressed), in
+ * PATCH chunks of `chunkSize`, hashing on the way; the closing PUT names the
+ * digest. Used when the digest cannot be known before compressing. The
+ * producer is called again when the upload has to start over.
+ */
+export async function uploadStream(
+  client: RegistryClient,
+  produce: () => AsyncIterable<Uint8Array>,
+  options: UploadOptions & { label?: string } = {},
+): Promise<{ digest: Digest; size: number }> {
+  const emit = options.onEvent ?? (() => undefined);
+  const chunkSize = options.chunkSize ?? defaultChunkSize;
+  const label = options.label ?? 'stream';
+  emit({ type: 'blob', digest: label, size: 0, status: 'started', how: 'chunked' });
+  const r = await client.withRetries(`upload of ${label}`, async () => {
+    let location = await startUpload(client);
+    const h = createHash('sha256');
+    let offset = 0;
+    let pending: Buffer[] = [];
+    let pendingLen = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingLen === 0) return;
+      const chunk = Buffer.concat(pending, pendingLen);
+      pending = [];
+      pendingLen = 0;
+      const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
+        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+        body: chunk,
+        ok: [202],
+        noRetry: true,
+      });
+      await res.body?.cancel();
+      location = res.headers.get('location') ?? location;
+      offset += chunk.length;
+      emit({ type: 'progress', digest: label, bytes: offset, size: 0 });
+    };
+    for await (const piece of produce()) {
+      h.update(piece);
+      pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      pendingLen += piece.byteLength;
+      if (pendingLen >= chunkSize) await flush();
+    }
+    await flush();
+    const digest = `sha256:${h.digest('hex')}` as Digest;
+    const res = await client.request('PUT', uploadUrl(client.endpoint, location, { digest }), { ok: [201], noRetry: true, body: '' });
+    await res.body?.cancel();
+    return { digest, size: offset };
+  });
+  emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how: 'chunked' });
+  return r;
 }

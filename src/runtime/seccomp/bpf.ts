@@ -111,14 +111,22 @@ export class Assembler {
 
 /** struct sock_filter[] as bytes (u16 code, u8 jt, u8 jf, u32 k; little-endian) */
 export function encodeProgram(insns: Insn[]): Uint8Array {
-  const buf = Buffer.alloc(insns.length * 8);
-  insns.forEach((i, n) => {
-    buf.writeUInt16LE(i.code, n * 8);
-    buf.writeUInt8(i.jt, n * 8 + 2);
-    buf.writeUInt8(i.jf, n * 8 + 3);
-    buf.writeUInt32LE(i.k >>> 0, n * 8 + 4);
-  });
-  return new Uint8Array(buf);
+  // plain byte stores: cheaper on a cold start than Buffer's write methods
+  const out = new Uint8Array(insns.length * 8);
+  for (let n = 0; n < insns.length; n++) {
+    const i = insns[n]!;
+    const o = n * 8;
+    const k = i.k >>> 0;
+    out[o] = i.code & 0xff;
+    out[o + 1] = (i.code >>> 8) & 0xff;
+    out[o + 2] = i.jt;
+    out[o + 3] = i.jf;
+    out[o + 4] = k & 0xff;
+    out[o + 5] = (k >>> 8) & 0xff;
+    out[o + 6] = (k >>> 16) & 0xff;
+    out[o + 7] = k >>> 24;
+  }
+  return out;
 }
 
 export function decodeProgram(bytes: Uint8Array): Insn[] {

@@ -1,0 +1,91 @@
+// The planner fed by the real parser: Boxfile text in, steps out.
+import { describe, expect, it } from 'vitest';
+import { planBuild } from '../../src/builder/plan.js';
+import type { BuildPlan, CopyOp, RunOp } from '../../src/builder/plan-types.js';
+import { hasErrors, parseBoxfile } from '../../src/parser/index.js';
+import type { Instruction } from '../../src/parser/instructions.js';
+import { ctx, image } from './builder-plan-helpers.js';
+
+function plan(text: string, over: { buildArgs?: Record<string, string>; onbuild?: string[] } = {}): BuildPlan {
+  const r = parseBoxfile(text);
+  if (hasErrors(r.diagnostics)) throw new Error(r.diagnostics.map((d) => d.message).join('; '));
+  const base = image('busybox', 'b1', { Env: ['PATH=/bin'], ...(over.onbuild ? { OnBuild: over.onbuild } : {}) });
+  const res = planBuild({
+    boxfile: r.value,
+    buildArgs: new Map(Object.entries(over.buildArgs ?? {})),
+    context: ctx({ 'a.txt': 'A', 'src/b.txt': 'B' }),
+    images: new Map([['busybox', base]]),
+    platform: { os: 'linux', architecture: 'amd64' },
+    sourceDateEpoch: 0,
+    parseTrigger: (t): Instruction => {
+      const p = parseBoxfile(`FROM scratch\n${t}\n`);
+      return p.value.stages[0]!.instructions[0]!;
+    },
+  });
+  if (!res.plan) throw new Error(`missing ${res.missingImages}`);
+  return res.plan;
+}
+const steps = (p: BuildPlan) => p.stages.flatMap((s) => s.steps);
+const runOps = (p: BuildPlan) => steps(p).filter((s) => s.op.type === 'run').map((s) => s.op as RunOp);
+
+describe('planner from Boxfile text', () => {
+  it('shell, exec and SHELL forms become argv', () => {
+    const p = plan('FROM busybox\nRUN echo a\nRUN ["echo","b"]\nSHELL ["/bin/ash","-eo","pipefail","-c"]\nRUN echo c\n');
+    expect(runOps(p).map((o) => o.argv)).toEqual([['/bin/sh', '-c', 'echo a'], ['echo', 'b'], ['/bin/ash', '-eo', 'pipefail', '-c', 'echo c']]);
+  });
+
+  it('heredocs: a script, a shebang script as a file, and heredocs fed to a command', () => {
+    const p = plan('FROM busybox\nRUN <<EOF\necho one\necho two\nEOF\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nRUN cat <<A > /x\nhello\nA\n');
+    const [a, b, c] = runOps(p);
+    expect(a?.argv).toEqual(['/bin/sh', '-c', 'echo one\necho two\n']);
+    expect(b?.argv).toEqual(['/dev/pipes/EOF']);
+    expect(b?.scriptFile).toEqual({ path: '/dev/pipes/EOF', content: '#!/usr/bin/env python3\nprint(1)\n' });
+    expect(c?.argv).toEqual(['/bin/sh', '-c', 'cat <<A > /x\nhello\nA']);
+  });
+
+  it('mounts are planned with defaults; the network flag and ARG env reach the op', () => {
+    const p = plan('FROM busybox\nARG X=1\nRUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/t,size=1m --mount=type=bind,source=src,target=/s --network=none echo\n');
+    const op = runOps(p)[0]!;
+    expect(op.network).toBe('none');
+    expect(op.env).toEqual(['PATH=/bin', 'X=1']);
+    expect(op.mounts).toEqual([
+      { type: 'cache', target: '/c', id: '/c', sharing: 'shared', readonly: false, mode: 0o755, uid: 0, gid: 0 },
+      { type: 'tmpfs', target: '/t', size: 1024 * 1024 },
+      { type: 'bind', target: '/s', source: 'src', from: { kind: 'context' }, readonly: true },
+    ]);
+  });
+
+  it('COPY heredocs expand variables unless the delimiter is quoted', () => {
+    const p = plan("FROM busybox\nARG W=world\nCOPY <<A <<'B' /files/\nhello $W\nA\nliteral $W\nB\n");
+    const op = steps(p).find((s) => s.op.type === 'copy')!.op as CopyOp;
+    expect(op.heredocs).toEqual([
+      { name: 'A', content: 'hello world\n', mode: 0o644 },
+      { name: 'B', content: 'literal $W\n', mode: 0o644 },
+    ]);
+  });
+
+  it('config: ENTRYPOINT drops an inherited CMD, HEALTHCHECK, STOPSIGNAL, VOLUME, ONBUILD stored', () => {
+    const p = plan('FROM busybox\nENTRYPOINT ["/bin/app"]\nHEALTHCHECK --interval=5s --retries=2 CMD wget -q localhost\nSTOPSIGNAL SIGINT\nVOLUME /data\nONBUILD RUN echo child\n');
+    expect(p.image.config).toMatchObject({
+      Entrypoint: ['/bin/app'],
+      Cmd: null,
+      Healthcheck: { Test: ['CMD-SHELL', 'wget -q localhost'], Interval: 5e9, Retries: 2 },
+      StopSignal: 'SIGINT',
+      Volumes: { '/data': {} },
+      OnBuild: ['RUN echo child'],
+    });
+  });
+
+  it("the base image's ONBUILD triggers run first, and the child keeps none", () => {
+    const p = plan('FROM busybox\nRUN echo mine\n', { onbuild: ['RUN echo trigger', 'ENV FROM_TRIGGER=1'] });
+    expect(steps(p).map((s) => s.label)).toEqual(['FROM busybox@sha256:b1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff', 'RUN echo trigger', 'ENV FROM_TRIGGER=1', 'RUN echo mine']);
+    expect(p.image.config?.OnBuild).toBeUndefined();
+  });
+
+  it('a stage used as a base passes on its config and key', () => {
+    const p = plan('FROM busybox AS a\nENV A=1\nRUN echo a\nFROM a\nRUN echo $A\n');
+    expect(p.stages.map((s) => s.index)).toEqual([0, 1]);
+    expect(p.stages[1]!.steps[0]!.key).toBe(p.stages[0]!.finalKey);
+    expect(runOps(p)[1]!.env).toContain('A=1');
+  });
+});
