@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freeze, thaw } from '../../src/runtime/cgroups/control.js';
+import { freeze, readStats, thaw } from '../../src/runtime/cgroups/control.js';
 import { hostCgroupLayout } from '../../src/runtime/cgroups/container-cgroup.js';
 import { readCgroupRecord } from '../../src/runtime/cgroups/records.js';
 import type { CgroupLayout } from '../../src/runtime/cgroups/layout.js';
@@ -109,6 +109,11 @@ describe.skipIf(!!why)('cgroup limits (v1, by effect)', () => {
       const rec = await readCgroupRecord(id);
       expect(rec?.handle.version).toBe(1);
       const handle = rec!.handle;
+      const stats = await readStats(handle);
+      expect(stats.pids).toBeGreaterThanOrEqual(2); // boxinit + init + sh (+ sleep)
+      expect(stats.memoryUsage).toBeGreaterThan(0);
+      expect(stats.cpuUsageNs).toBeGreaterThan(0);
+      expect(stats.memoryLimit).toBeUndefined();
       await freeze(handle);
       const frozenAt = out.length;
       await new Promise((r) => setTimeout(r, 800));
