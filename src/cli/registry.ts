@@ -5,25 +5,34 @@ import type { Command } from './command.js';
 export type CommandLoader = () => Promise<Command>;
 
 export const commands: Record<string, CommandLoader> = {
+  __monitor: async () => (await import('./commands/monitor.js')).command,
   build: async () => (await import('./commands/build.js')).command,
+  exec: async () => (await import('./commands/exec.js')).command,
   graph: async () => (await import('./commands/graph.js')).command,
   history: async () => (await import('./commands/history.js')).command,
   images: async () => (await import('./commands/images.js')).command,
   import: async () => (await import('./commands/import.js')).command,
   inspect: async () => (await import('./commands/inspect.js')).command,
+  kill: async () => (await import('./commands/kill.js')).command,
   load: async () => (await import('./commands/load.js')).command,
   login: async () => (await import('./commands/login.js')).command,
   logout: async () => (await import('./commands/logout.js')).command,
+  logs: async () => (await import('./commands/logs.js')).command,
   parse: async () => (await import('./commands/parse.js')).command,
+  port: async () => (await import('./commands/port.js')).command,
   prune: async () => (await import('./commands/prune.js')).command,
+  ps: async () => (await import('./commands/ps.js')).command,
   pull: async () => (await import('./commands/pull.js')).command,
   push: async () => (await import('./commands/push.js')).command,
   rmi: async () => (await import('./commands/rmi.js')).command,
+  rm: async () => (await import('./commands/rm.js')).command,
   run: async () => (await import('./commands/run.js')).command,
   save: async () => (await import('./commands/save.js')).command,
+  stop: async () => (await import('./commands/stop.js')).command,
   system: async () => (await import('./commands/system.js')).command,
   tag: async () => (await import('./commands/tag.js')).command,
   version: async () => (await import('./commands/version.js')).command,
+  wait: async () => (await import('./commands/wait.js')).command,
 };
 
 /** the verb used when the first argument is not a command (`tsbuild -f Boxfile .`) */

@@ -24,6 +24,7 @@ import { buildSpec, type ContainerSpec, type ImageRunConfig } from './spec.js';
 import { containerDir, containersDir, nameOwner, processRef, readState, releaseName, reserveName, writeState, type ContainerState } from './state.js';
 import { spawnAttached, type AttachedChild, type StdioSlot } from './sys/exec.js';
 import { copyLayers } from './vfs.js';
+import type { LifecycleHooks } from './lifecycle/hooks.js';
 
 /** what the root filesystem is made of */
 export type RootfsSource =
@@ -47,6 +48,8 @@ export interface RunRequest {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** a detached run's monitor (src/runtime/lifecycle/monitor.ts) */
+  lifecycle?: LifecycleHooks;
 }
 
 export function newContainerId(): string {
@@ -62,7 +65,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
   const { root, options } = req;
   await reclaimStale(root).catch(() => undefined);
 
-  const id = newContainerId();
+  const id = req.lifecycle?.id ?? newContainerId();
   const specFrom = async (layers: readonly string[]): Promise<{ spec: ContainerSpec; seccomp: Uint8Array | undefined }> => {
     const [passwd, group] = await Promise.all([readRootfsFile(layers, '/etc/passwd'), readRootfsFile(layers, '/etc/group')]);
     const spec = buildSpec({ id, imageName: req.imageName, image: req.image, options, envFileEntries: req.envFileEntries, hostEnv: req.hostEnv, passwd, group });
@@ -130,6 +133,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
     // ── limits: cgroup + network (src/runtime/cgroups/attach.ts) ──
     const attached = await attachLimitsAndNetwork({ id, dir, resources: options.resources, network: options.network, privileged: spec.privileged, hostname: spec.hostname, name: options.name, image: req.image, config, hostsPath: files.hosts, cleanup, owner: state.owner, stderr: req.stderr });
+    await req.lifecycle?.attached({ spec, config, network: attached.network, cgroup: attached.cgroup });
     let saving: Promise<void> = Promise.resolve();
     const save = (patch: Partial<ContainerState>): Promise<void> => {
       state = { ...(state as ContainerState), ...patch };
@@ -142,7 +146,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
         keep = true;
         await save({ status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) });
       },
-      pid1: (pid) => void save({ pid1: pid }),
+      pid1: (pid) => void save({ pid1: pid }).then(() => req.lifecycle?.running(pid)),
     });
     await saving;
     state = { ...state, status: 'exited', exitStatus: status, ...((await attached.cgroup.oomKilled()) ? { oomKilled: true } : {}) }; // limits: OOMKilled

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { TsbuildError, usageError } from '../../errors.js';
 import { inspectImage, type InspectImage } from '../../image/inspect.js';
 import { withStore } from './with-store.js';
+import { inspectContainerRef } from '../../runtime/lifecycle/inspect-ref.js';
 
 const flags = [{ name: 'format', short: 'f', kind: 'string', value: 'json', description: "only 'json' (the default)" }] as const;
 
@@ -16,11 +17,16 @@ export const command: Command = {
     const format = flagString(args, 'format') ?? 'json';
     if (format !== 'json') throw usageError(`--format must be 'json', not '${format}'`);
     if (args.positionals.length === 0) throw usageError('inspect needs at least one IMAGE');
-    const out: InspectImage[] = [];
+    const out: (InspectImage | Record<string, unknown>)[] = [];
     const failures: string[] = [];
     await withStore(ctx, async (store) => {
       for (const ref of args.positionals) {
         try {
+          const container = await inspectContainerRef(ctx.root, ref);
+          if (container) {
+            out.push(container);
+            continue;
+          }
           out.push(inspectImage(await store.resolve(ref)));
         } catch (err) {
           if (!(err instanceof TsbuildError)) throw err;

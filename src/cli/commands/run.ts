@@ -10,15 +10,26 @@ import { runFlags, toRunOptions, parseEnvFile, type RunOptions } from '../../run
 import type { ImageRunConfig } from '../../runtime/spec.js';
 // static: this command's chunk is loaded lazily anyway, and one module load less counts
 import { runAttached, type RootfsSource } from '../../runtime/container.js';
+import type { CommandContext } from '../command.js';
+import { lifecycleRunFlags, runDetached } from '../../runtime/lifecycle/detach.js';
+import type { LifecycleHooks } from '../../runtime/lifecycle/hooks.js';
+
+const flags = [...runFlags, ...lifecycleRunFlags];
 
 export const command: Command = {
   name: 'run',
   summary: 'Run a command in a new container',
   usage: 'tsbuild run [OPTIONS] IMAGE [COMMAND [ARG…]]\n       tsbuild run [OPTIONS] --rootfs DIR COMMAND [ARG…]',
-  flags: runFlags,
+  flags,
   stopAtPositional: true,
-  async run(ctx, argv) {
-    const options = toRunOptions(parseArgs(argv, runFlags, { stopAtPositional: true }));
+  run: (ctx, argv) => runContainer(ctx, argv),
+};
+
+/** `run`; with -d through a monitor, which calls this again with its hooks */
+export async function runContainer(ctx: CommandContext, argv: string[], lifecycle?: LifecycleHooks): Promise<number> {
+    const parsed = parseArgs(argv, flags, { stopAtPositional: true });
+    if (parsed.flags.get('detach') === true && !lifecycle) return runDetached(ctx, argv);
+    const options = toRunOptions(parsed);
     const envFileEntries: string[] = [];
     for (const file of options.envFiles) {
       const abs = path.resolve(ctx.cwd, file);
@@ -40,12 +51,12 @@ export const command: Command = {
         stdin: ctx.stdin,
         stdout: ctx.stdout,
         stderr: ctx.stderr,
+        ...(lifecycle ? { lifecycle } : {}),
       });
     } finally {
       await resolved.close();
     }
-  },
-};
+}
 
 interface Resolved {
   imageName: string;
