@@ -3,16 +3,20 @@
  * namespaces. The contract (argv, config records on fd 3, JSON-line report
  * on fd 4, exit statuses) is documented in src/runtime/boxinit-protocol.ts.
  *
- *   boxinit --join-cgroup FILE ... -- PROG ARGS...   stage 1: join cgroups, exec PROG (unshare)
- *   boxinit --stage2                                  stage 2: PID 1 of the new pid namespace
+ *   boxinit --join-cgroup FILE ... -- PROG ARGS...   stage 1: join cgroups, exec PROG (unshare/nsenter)
+ *   boxinit --stage2                                  run: after `unshare` (no --fork)
+ *   boxinit --exec --mount-ns /proc/PID/ns/mnt        exec: after `nsenter --no-fork`
  *
- * Stage 2, in order: read the config; report the host pid; mount the rootfs,
- * /proc, /dev, /sys, masked and read-only paths, user mounts and /etc files
- * (every container path resolved inside the root with openat2 RESOLVE_IN_ROOT);
- * allocate the pty; pivot_root and detach the old root; read-only root;
- * hostname; close inherited fds; working directory (checked inside the root);
- * non-dumpable; seccomp (when no no_new_privs); bounding set, user, capability
- * sets; no_new_privs and seccomp; then exec (or fork + wait as init / pty relay).
+ * Stage 2: re-exec from a sealed memfd copy (CVE-2019-5736); fork PID 1 and
+ * stay as its parent (signals in, status out). PID 1, in order: read the
+ * config; mount the rootfs, /proc, /sys (+ /sys/fs/cgroup), /dev, masked and
+ * read-only paths, user mounts and /etc files (every container path resolved
+ * inside the root with openat2 RESOLVE_IN_ROOT, mounted through
+ * /proc/self/fd); allocate the pty; pivot_root and detach the old root;
+ * read-only root; hostname; close inherited fds; working directory (checked
+ * inside the root, CVE-2024-21626); non-dumpable; seccomp (when no
+ * no_new_privs); bounding set, user, capability sets; no_new_privs and
+ * seccomp; then exec (or fork + supervise as init / pty relay).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -162,20 +166,26 @@ static void strv_push(struct strv *s, char *v) {
   s->v[s->n] = NULL;
 }
 
-/* Reads one record; returns its key, sets *val and *vlen (val is NUL-terminated). NULL on EOF. */
-static char *read_record(int fd, char **val, size_t *vlen) {
+/* Reads one record; returns its key, sets *val and *vlen (val is NUL-terminated).
+ * NULL on EOF; a malformed record is a failure when fatal, else NULL too. */
+static char *read_record(int fd, char **val, size_t *vlen, int fatal) {
   uint32_t len;
   int r = read_full(fd, &len, 4);
   if (r <= 0) return NULL;
   if (len == 0 || len > MAX_RECORD) {
+    if (!fatal) return NULL;
     errno = EINVAL;
     fail("config", "bad record length %u", len);
   }
   char *buf = xmalloc(len + 1);
-  if (read_full(fd, buf, len) <= 0) fail("config", "config ends inside a record");
+  if (read_full(fd, buf, len) <= 0) {
+    if (!fatal) return free(buf), NULL;
+    fail("config", "config ends inside a record");
+  }
   buf[len] = 0;
   size_t klen = strnlen(buf, len);
   if (klen == len) {
+    if (!fatal) return free(buf), NULL;
     errno = EINVAL;
     fail("config", "record without a key");
   }
@@ -198,7 +208,7 @@ static void read_config(void) {
   char *key, *val;
   size_t vlen;
   int version = 0;
-  while ((key = read_record(CONFIG_FD, &val, &vlen)) != NULL) {
+  while ((key = read_record(CONFIG_FD, &val, &vlen, 1)) != NULL) {
     char *cur = val, *end = val + vlen;
     if (!strcmp(key, "version")) {
       version = atoi(val);
@@ -780,7 +790,7 @@ static void relay(int from, int to, int *open_flag) {
 static void read_winsize(int *open_flag) {
   char *val;
   size_t vlen;
-  char *key = read_record(CONFIG_FD, &val, &vlen);
+  char *key = read_record(CONFIG_FD, &val, &vlen, 0); /* a broken stream just ends the resizes */
   if (!key) {
     *open_flag = 0;
     return;

@@ -14,21 +14,40 @@ export const instructionFlags: Record<string, Record<string, FlagKind>> = {
   healthcheck: { interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' },
 };
 
-export interface ReadFlags {
-  all: Flag[];
-  strings: Map<string, Flag>;
-  bools: Map<string, { value: boolean; flag: Flag }>;
-  lists: Map<string, Flag[]>;
+/** a tiny name → value table (an instruction has a handful of flags: arrays beat Maps) */
+export class FlagTable<V> {
+  private readonly names: string[] = [];
+  private readonly values: V[] = [];
+
+  get(name: string): V | undefined {
+    const i = this.names.indexOf(name);
+    return i === -1 ? undefined : this.values[i];
+  }
+
+  set(name: string, value: V): void {
+    const i = this.names.indexOf(name);
+    if (i === -1) {
+      this.names.push(name);
+      this.values.push(value);
+    } else this.values[i] = value;
+  }
 }
 
-const NO_FLAGS: ReadFlags = { all: [], strings: new Map(), bools: new Map(), lists: new Map() };
+export interface ReadFlags {
+  all: Flag[];
+  strings: FlagTable<Flag>;
+  bools: FlagTable<{ value: boolean; flag: Flag }>;
+  lists: FlagTable<Flag[]>;
+}
+
+const NO_FLAGS: ReadFlags = { all: [], strings: new FlagTable(), bools: new FlagTable(), lists: new FlagTable() };
 
 /** splits `--name=value`, checks each flag against the instruction's set */
 export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostics: Diagnostic[]): ReadFlags {
   if (flags.length === 0) return { all: [], strings: NO_FLAGS.strings, bools: NO_FLAGS.bools, lists: NO_FLAGS.lists };
   const spec = instructionFlags[keyword.toLowerCase()] ?? {};
-  const out: ReadFlags = { all: [], strings: new Map(), bools: new Map(), lists: new Map() };
-  const seen = new Set<string>();
+  const out: ReadFlags = { all: [], strings: new FlagTable(), bools: new FlagTable(), lists: new FlagTable() };
+  const seen: string[] = [];
   for (const f of flags) {
     const body = f.text.slice(2);
     const eq = body.indexOf('=');
@@ -52,11 +71,11 @@ export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostic
       diagnostics.push(diagnostic('UNKNOWN_FLAG', `unknown flag --${name} for ${upper}${hint}`, f.range));
       continue;
     }
-    if (kind !== 'list' && seen.has(name)) {
+    if (kind !== 'list' && seen.includes(name)) {
       diagnostics.push(diagnostic('DUPLICATE_FLAG', `flag --${name} is given more than once`, f.range));
       continue;
     }
-    seen.add(name);
+    seen.push(name);
     if (kind === 'bool') {
       if (value !== undefined && value !== 'true' && value !== 'false') {
         diagnostics.push(diagnostic('BAD_FLAG_VALUE', `flag --${name} takes true or false, not '${value}'`, f.range));
@@ -70,7 +89,11 @@ export function readFlags(keyword: string, flags: readonly AstFlag[], diagnostic
       continue;
     }
     if (kind === 'string') out.strings.set(name, flag);
-    else out.lists.set(name, [...(out.lists.get(name) ?? []), flag]);
+    else {
+      const list = out.lists.get(name);
+      if (list) list.push(flag);
+      else out.lists.set(name, [flag]);
+    }
   }
   return out;
 }

@@ -31,22 +31,46 @@ interface PhysicalLine {
   offset: number;
 }
 
-function physicalLines(source: string): PhysicalLine[] {
-  const lines: PhysicalLine[] = [];
-  let start = 0;
-  let bom = 0;
-  if (source.charCodeAt(0) === 0xfeff) bom = 1;
-  while (start < source.length) {
-    const nl = source.indexOf('\n', start);
-    const end = nl === -1 ? source.length : nl + 1;
-    const from = start === 0 ? bom : start;
-    const raw = source.slice(from, end);
-    let t = raw.length;
-    while (t > 0 && (raw.charCodeAt(t - 1) === 10 || raw.charCodeAt(t - 1) === 13)) t--;
-    lines.push({ text: raw.slice(0, t), raw, offset: from });
-    start = end;
+/** line boundaries in typed arrays; a PhysicalLine is made (short-lived) when asked for */
+class PhysicalLines {
+  readonly length: number;
+  private readonly starts: Int32Array;
+  private readonly textEnds: Int32Array;
+  private readonly rawEnds: Int32Array;
+
+  constructor(private readonly source: string) {
+    let count = 0;
+    for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) count++;
+    if (source.length > 0 && !source.endsWith('\n')) count++;
+    this.length = count;
+    this.starts = new Int32Array(count);
+    this.textEnds = new Int32Array(count);
+    this.rawEnds = new Int32Array(count);
+    let start = source.charCodeAt(0) === 0xfeff ? 1 : 0;
+    for (let k = 0; k < count; k++) {
+      const nl = source.indexOf('\n', start);
+      const end = nl === -1 ? source.length : nl + 1;
+      let t = end;
+      while (t > start && (source.charCodeAt(t - 1) === 10 || source.charCodeAt(t - 1) === 13)) t--;
+      this.starts[k] = start;
+      this.textEnds[k] = t;
+      this.rawEnds[k] = end;
+      start = end;
+    }
   }
-  return lines;
+
+  at(k: number): PhysicalLine {
+    const start = this.starts[k] as number;
+    return { text: this.source.slice(start, this.textEnds[k]), raw: this.source.slice(start, this.rawEnds[k]), offset: start };
+  }
+
+  offset(k: number): number {
+    return k < this.length ? (this.starts[k] as number) : this.source.length;
+  }
+
+  textLength(k: number): number {
+    return k < this.length ? (this.textEnds[k] as number) - (this.starts[k] as number) : 0;
+  }
 }
 
 const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
@@ -70,7 +94,7 @@ function byteLength(s: string): number {
  * can convert it while it is still young garbage.
  */
 export function parseAst(source: string, file: string, onNode?: (node: AstNode) => void): AstResult {
-  const lines = physicalLines(source);
+  const lines = new PhysicalLines(source);
   const scanner = new DirectiveScanner();
   const nodes: AstNode[] = [];
   let count = 0;
@@ -82,13 +106,12 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
   const warnings: ParseWarning[] = [];
   const errors: Diagnostic[] = [];
   const pos = (lineIdx: number, column: number): SourcePosition => {
-    const l = lines[lineIdx];
-    return { line: lineIdx + 1, column: column + 1, offset: (l?.offset ?? source.length) + column };
+    return { line: lineIdx + 1, column: column + 1, offset: lines.offset(lineIdx) + column };
   };
   const lineRange = (from: number, to: number): SourceRange => ({
     file,
     start: pos(from, 0),
-    end: pos(to, lines[to]?.text.length ?? 0),
+    end: pos(to, lines.textLength(to)),
   });
   const fail = (message: string, from: number, to: number, code = 'PARSE'): AstResult => {
     errors.push(diagnostic(code, message, lineRange(Math.min(from, lines.length - 1), Math.min(to, lines.length - 1))));
@@ -121,7 +144,7 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
   const pending: Pending[] = [];
   let i = 0;
   while (i < lines.length) {
-    const first = lines[i] as PhysicalLine;
+    const first = lines.at(i);
     if (byteLength(first.text) > MAX_LINE_BYTES) {
       fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
@@ -148,7 +171,7 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
     let more = firstCont.more;
     let emptyContinuation = false;
     while (more && i < lines.length) {
-      const l = lines[i] as PhysicalLine;
+      const l = lines.at(i);
       if (byteLength(l.text) > MAX_LINE_BYTES) return fail(`dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, i, i, 'LINE_TOO_LONG');
       i++;
       if (isComment(l.text)) continue;
@@ -194,7 +217,7 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
         let content = '';
         let terminated = false;
         while (i < lines.length) {
-          const l = lines[i] as PhysicalLine;
+          const l = lines.at(i);
           i++;
           const candidate = w.chomp ? l.text.replace(/^\t+/, '') : l.text;
           if (candidate === w.name) {
@@ -253,12 +276,13 @@ export function parseAst(source: string, file: string, onNode?: (node: AstNode) 
   }
 
   function finish(): AstResult {
-  flush();
-  errors.sort((a, b) => a.range.start.line - b.range.start.line);
-  if (count === 0 && errors.length === 0) {
-    errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(Math.max(0, lines.length - 1), Math.max(0, lines.length - 1))));
-  }
-  return result();
+    flush();
+    errors.sort((a, b) => a.range.start.line - b.range.start.line);
+    if (count === 0 && errors.length === 0) {
+      const last = Math.max(0, lines.length - 1);
+      errors.push(diagnostic('NO_INSTRUCTIONS', 'file with no instructions', lineRange(last, last)));
+    }
+    return result();
   }
 }
 

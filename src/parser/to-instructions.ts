@@ -27,29 +27,31 @@ function span(node: AstNode, a: number, b: number): SourceRange {
 /** the arguments of a whitespace-split or JSON rest, with their ranges */
 function argWords(node: AstNode): Word[] {
   const r = node.rest;
-  const spans: [number, number][] = [];
+  // start and end offsets of each argument, flat
+  const spans: number[] = [];
+  let i = 0;
   if (node.json) {
-    let i = 0;
     while (i < r.length) {
       if (r.charCodeAt(i) === 34) {
         const s = i++;
         while (i < r.length && r.charCodeAt(i) !== 34) i += r.charCodeAt(i) === 92 ? 2 : 1;
-        spans.push([s, ++i]);
+        spans.push(s, ++i);
       } else i++;
     }
   } else {
-    let i = 0;
     while (i < r.length) {
       while (i < r.length && isWs(r.charCodeAt(i))) i++;
       const s = i;
       while (i < r.length && !isWs(r.charCodeAt(i))) i++;
-      if (i > s) spans.push([s, i]);
+      if (i > s) spans.push(s, i);
     }
   }
-  return node.args.map((text, k) => {
-    const sp = spans[k] ?? [0, r.length];
-    return { text, range: span(node, sp[0], sp[1]) };
-  });
+  const out: Word[] = new Array<Word>(node.args.length);
+  for (let k = 0; k < node.args.length; k++) {
+    const a = spans[2 * k];
+    out[k] = { text: node.args[k] as string, range: a === undefined ? node.restRange : span(node, a, spans[2 * k + 1] as number) };
+  }
+  return out;
 }
 
 /** ranges of words that appear verbatim in rest, in order */
@@ -89,7 +91,8 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
   const flags: ReadFlags = readFlags(kw, node.flags, d);
   const str = (name: string): FlagValue<string> | undefined => {
     const f = flags.strings.get(name);
-    return f && f.value !== undefined ? { value: f.value, range: f.range } : undefined;
+    // a Flag with a value is a FlagValue<string> (the same object, no copy)
+    return f && f.value !== undefined ? (f as FlagValue<string>) : undefined;
   };
   const bool = (name: string): boolean => flags.bools.get(name)?.value ?? false;
   const needRest = (what: string): boolean => {
@@ -160,7 +163,7 @@ export function toInstruction(node: AstNode, ctx: ConvertContext, nested = false
       const from = str('from');
       const chown = str('chown');
       const sources = words.slice(0, -1);
-      const exclude = (flags.lists.get('exclude') ?? []).map((f) => ({ value: f.value as string, range: f.range }));
+      const exclude = (flags.lists.get('exclude') ?? []) as FlagValue<string>[];
       const link = bool('link');
       const parents = bool('parents');
       if (kind === 'copy') {

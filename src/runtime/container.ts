@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
+import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError } from '../errors.js';
 import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
@@ -195,9 +196,15 @@ async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: str
   return { kind: 'overlay', target: dirs.merged, baseDir, options: overlayOptions({ lowers: lowers(source), upper: dirs.upper, work: dirs.work, baseDir }) };
 }
 
-function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number): StdioSlot {
+/**
+ * Our own fds are handed on as they are, except a terminal without -t: the
+ * host's terminal never reaches the container (TIOCSTI, job control), so it
+ * is relayed through a pipe. With -t boxinit relays between them and the pty.
+ */
+function stdioSlot(stream: NodeJS.ReadableStream | NodeJS.WritableStream, fd: number, tty: boolean): StdioSlot {
   const std = [process.stdin, process.stdout, process.stderr][fd];
-  return stream === std ? 'inherit' : 'pipe';
+  if (stream !== std) return 'pipe';
+  return tty || !isatty(fd) ? 'inherit' : 'pipe';
 }
 
 const SIGNAL_NUMBERS = osConstants.signals as Record<string, number>;
@@ -216,9 +223,9 @@ async function runBoxinit(
   extra[CONFIG_FD - 3] = 'pipe';
   extra[REPORT_FD - 3] = 'pipe';
   const child = await spawnAttached(program as string, args, {
-    stdin: spec.interactive ? stdioSlot(req.stdin, 0) : 'ignore',
-    stdout: stdioSlot(req.stdout, 1),
-    stderr: stdioSlot(req.stderr, 2),
+    stdin: spec.interactive ? stdioSlot(req.stdin, 0, spec.tty) : 'ignore',
+    stdout: stdioSlot(req.stdout, 1, spec.tty),
+    stderr: stdioSlot(req.stderr, 2, spec.tty),
     extra,
   });
   // from here on the container exists: make sure it dies with us
@@ -312,6 +319,10 @@ function wireStreams(req: RunRequest, child: AttachedChild, interactive: boolean
     const stdin = child.stdin as Writable;
     stdin.on('error', () => undefined);
     req.stdin.pipe(stdin);
-    void child.exited.then(() => req.stdin.unpipe(stdin));
+    void child.exited.then(() => {
+      req.stdin.unpipe(stdin);
+      // our own stdin must not keep tsbuild alive once the container is gone
+      if (req.stdin === process.stdin) process.stdin.pause();
+    });
   }
 }

@@ -13,20 +13,19 @@ import { release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SeccompChoice } from './run-options.js';
-import { compileSeccomp } from './seccomp/compile.js';
 import { DOCKER_DEFAULT_PROFILE } from './seccomp/default-profile.js';
-import { resolveSeccomp } from './seccomp/resolve.js';
+// the compiler is loaded only on a cache miss or for a profile file
 
 /** capabilities: the container's bounding set (the profile allows more syscalls for some) */
 export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bigint, cacheRoot?: string): Promise<Uint8Array | undefined> {
   if (choice.kind === 'unconfined') return undefined;
-  if (choice.kind === 'file') return resolveSeccomp(choice.path, capabilities, release());
+  if (choice.kind === 'file') return (await import('./seccomp/resolve.js')).resolveSeccomp(choice.path, capabilities, release());
   if (cacheRoot === undefined) return compileDefault(capabilities);
   const key = await cacheKey(capabilities);
   const file = path.join(cacheRoot, 'seccomp', `${key}.bpf`);
   const cached = await readFile(file).catch(() => undefined);
   if (cached && cached.length > 0 && cached.length % 8 === 0) return new Uint8Array(cached.buffer, cached.byteOffset, cached.length);
-  const program = compileDefault(capabilities);
+  const program = await compileDefault(capabilities);
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -38,7 +37,8 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   return program;
 }
 
-function compileDefault(capabilities: bigint): Uint8Array {
+async function compileDefault(capabilities: bigint): Promise<Uint8Array> {
+  const { compileSeccomp } = await import('./seccomp/compile.js');
   return compileSeccomp(DOCKER_DEFAULT_PROFILE, { capabilities, kernel: release() }).program;
 }
 

@@ -37,6 +37,7 @@ describe.skipIf(!!why)('boxinit security', () => {
     tools = mkdtempSync(path.join(tmpdir(), 'tsbuild-boxinit-tools-'));
     compileStatic(path.join(fixtures, 'probe.c'), path.join(tools, 'probe'), ['-pthread']);
     compileStatic(path.join(fixtures, 'chroot-escape.c'), path.join(tools, 'chroot-escape'));
+    compileStatic(path.join(fixtures, 'whoami.c'), path.join(tools, 'whoami'));
     writeFileSync(path.join(tools, 'HOST-ONLY-MARKER'), 'host\n');
   });
   afterAll(() => {
@@ -148,6 +149,18 @@ describe.skipIf(!!why)('boxinit security', () => {
     expect(r.stdout).toContain(`CapEff:\t${ours}`);
     expect(r.stdout).toMatch(/ \/sys rw,/);
     expect(r.stdout).toContain('mounted');
+  });
+
+  it('no_new_privs stops a setuid-root binary from elevating a non-root user', async () => {
+    const setup = await runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'cp /probe/whoami /whoami && chmod 4755 /whoami'], { mounts: probeMount() }));
+    expect(setup.status, setup.reportText).toBe(0);
+    const asUser = (noNewPrivileges: boolean) =>
+      runBoxinit(baseConfig(root.rootfs, ['/whoami'], { uid: 1000, gid: 1000, capabilities: resolveCapabilities({ uid: 1000 }), noNewPrivileges }));
+    const without = await asUser(false);
+    expect(without.stdout).toBe('euid=0\n'); // the setuid bit works, as it does in Docker by default
+    const withNnp = await asUser(true);
+    expect(withNnp.status, withNnp.reportText).toBe(0);
+    expect(withNnp.stdout).toBe('euid=1000\n');
   });
 
   it('a bind mount destination behind a symlink stays inside the container', async () => {

@@ -2,9 +2,11 @@
 // in-container properties in depth): capability sets for --cap-add/--cap-drop/
 // --privileged and non-root users, no_new_privs, seccomp on/off, masked and
 // read-only paths, and a pseudo-terminal for -t.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../helpers/requires.js';
-import { makeHarness, ourMounts, runRm, type Harness } from './run-harness.js';
+import { makeHarness, ourMounts, repo, runRm, type Harness } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox');
 
@@ -67,5 +69,17 @@ describe.skipIf(!!why)('tsbuild run: security flags', () => {
     const r = await runRm(h, ['-t', 'sh', '-c', 'tty; echo $TERM']);
     expect(r.code).toBe(0);
     expect(r.stdout.replace(/\r/g, '')).toBe('/dev/pts/0\nxterm\n');
+  });
+
+  it('never hands the host terminal to a container without -t (run-host-terminal-not-handed-in)', () => {
+    // `script` gives tsbuild a terminal on fds 0-2, as an interactive shell would
+    const cmd = [process.execPath, '--import', 'tsx', path.join(repo, 'src/cli/main.ts'), '--root', h.root, 'run', '--rm', '--rootfs', h.rootfs.dir,
+      'sh', '-c', 'readlink /proc/self/fd/1 /proc/self/fd/2; test -t 1 && echo STDOUT-IS-TTY; echo done']
+      .map((a) => `'${a.replaceAll("'", `'\\''`)}'`)
+      .join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = r.stdout.replace(/\r/g, '');
+    expect({ status: r.status, out, err: r.stderr }).toMatchObject({ status: 0, out: expect.stringMatching(/done\n$/) as unknown as string });
+    expect(out).not.toMatch(/\/dev\/pts|STDOUT-IS-TTY/);
   });
 });

@@ -48,6 +48,32 @@ describe.skipIf(!!why)('tsbuild run: signals and crashes', () => {
     });
   }
 
+  it('--init forwards SIGTERM to a command without a handler, which dies of it: 143', async () => {
+    const child = spawnTsbuild(['--root', h.root, 'run', '--rm', '--init', '--rootfs', h.rootfs.dir, 'sh', '-c', 'echo ready; exec sleep 60']);
+    const done = exited(child);
+    await waitForOutput(child, 'ready');
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+    expect(containerIds(h)).toEqual([]);
+  });
+
+  it('a PID 1 that ignores SIGINT keeps running until the third interrupt kills it: 137', async () => {
+    const child = spawnTsbuild(['--root', h.root, 'run', '--rm', '--rootfs', h.rootfs.dir, 'sh', '-c', 'echo ready; exec sleep 60']);
+    const done = exited(child);
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    await waitForOutput(child, 'ready');
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGINT');
+    expect((await done).code).toBe(137);
+    expect(err).toMatch(/third interrupt: killing the container/);
+    expect(containerIds(h)).toEqual([]);
+  });
+
   it('a container killed from outside gives 128+n', async () => {
     const child = spawnTsbuild(['--root', h.root, 'run', '--rm', '--rootfs', h.rootfs.dir, 'sh', '-c', 'echo ready; exec sleep 60']);
     const done = exited(child);

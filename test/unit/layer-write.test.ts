@@ -1,6 +1,6 @@
 // The deterministic layer writer: same tree → same bytes, whatever the
 // timestamps, creation/readdir order or run; full fidelity of what a layer holds.
-import { link, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile, lchown, lstat } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile, lchown, lstat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { layerStream, writeLayer, type WriteLayerOptions } from '../../src/image/layer/write.js';
+import { layerDigest, layerStream, writeLayer, writeLayerFile, type WriteLayerOptions } from '../../src/image/layer/write.js';
 import { readTar, type TarReadEntry } from '../../src/image/layer/tar-reader.js';
 import { applyFsOps } from '../../src/image/layer/native.js';
 import { missing } from '../helpers/requires.js';
@@ -158,6 +158,22 @@ describe('layer writer: stream form and what a tar cannot hold', () => {
     const d = await done;
     expect(Buffer.concat(parts).equals(direct.bytes)).toBe(true);
     expect(d).toEqual({ diffId: direct.diffId, size: direct.size });
+  });
+
+  it('layerDigest and writeLayerFile (recycled buffers) agree with writeLayer, over many buffers', async () => {
+    await makeTree(base, NAMES, 1_000_000);
+    const big = Buffer.alloc(40 * 1024 * 1024 + 123);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    await writeFile(path.join(base, 'big'), big);
+    const direct = await layerBytes(base, { sourceDateEpoch: 7 });
+    expect(await layerDigest(base, { sourceDateEpoch: 7 })).toEqual({ diffId: direct.diffId, size: direct.size });
+    const file = path.join(os.tmpdir(), `layer-file-${process.pid}.tar`);
+    try {
+      expect(await writeLayerFile(base, file, { sourceDateEpoch: 7 })).toEqual({ diffId: direct.diffId, size: direct.size });
+      expect((await readFile(file)).equals(direct.bytes)).toBe(true);
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it('leaves out sockets, which a tar cannot represent', async () => {

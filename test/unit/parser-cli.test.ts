@@ -70,6 +70,12 @@ describe('tsbuild parse', () => {
     expect(r.err.match(/^fixtures\/invalid\/many-errors\.Boxfile:\d+:\d+: /gm)).toHaveLength(10);
   });
 
+  it('json also checks the stages: a cycle exits 2', async () => {
+    const r = await run(['parse', '-f', 'fixtures/invalid/cycle.Boxfile']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('fixtures/invalid/cycle.Boxfile:2:6: stages depend on each other in a cycle: b -> a -> b');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await run(['parse', '--format', 'yaml', '-f', 'fixtures/boxfiles/multistage.Boxfile'])).code).toBe(2);
     const missing = await run(['parse', '-f', 'nope/Boxfile']);

@@ -76,6 +76,12 @@ describe('stage graph', () => {
     expect(idx.diagnostics.map((d) => d.message)).toEqual(['there is no stage 3: the Boxfile has 1 stage (0-0)']);
   });
 
+  it('reports expansion errors at the word', () => {
+    const g = graph('FROM a AS x\nFROM ${MISSING:?unset}\n');
+    expect(g.diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column])).toEqual([[expect.any(String), 2, 6]]);
+    expect(g.diagnostics[0]?.message).toContain("MISSING: unset");
+  });
+
   it('renders a tree and DOT', () => {
     const g = ok(multistage, { target: 'build' });
     const text = formatGraphText(g);

@@ -4,7 +4,7 @@ import { flagString, parseArgs, type FlagSpec } from '../args.js';
 import { readBoxfile, resolveBoxfile } from '../boxfile-path.js';
 import type { Command } from '../command.js';
 import { usageError } from '../../errors.js';
-import { boxfileError, formatDiagnostics, hasErrors, parseBoxfile, parseDump } from '../../parser/index.js';
+import { boxfileError, buildGraph, formatDiagnostics, hasErrors, parseBoxfile, parseDump } from '../../parser/index.js';
 
 const flags: FlagSpec[] = [
   { name: 'file', short: 'f', kind: 'string', value: 'FILE', description: 'the Boxfile (default CONTEXT/Boxfile, else CONTEXT/Dockerfile)' },
@@ -31,6 +31,10 @@ export const command: Command = {
     }
     const r = parseBoxfile(text, { file: where.display });
     if (hasErrors(r.diagnostics)) throw boxfileError(r.diagnostics, text);
+    // what the builder checks across stages too (cycles, --from=N out of range);
+    // expansion problems depend on --build-arg values, which `build` checks
+    const graph = buildGraph(r.value).diagnostics.filter((d) => d.code !== 'EXPANSION');
+    if (hasErrors(graph)) throw boxfileError(graph, text);
     const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
     if (warnings.length > 0) ctx.stderr.write(`${formatDiagnostics(warnings, text)}\n`);
     const b = r.value;

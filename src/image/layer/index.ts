@@ -1,4 +1,4 @@
-export { writeLayer, layerStream, type WriteLayerOptions, type LayerDigest } from './write.js';
+export { writeLayer, writeLayerFile, layerDigest, layerStream, type WriteLayerOptions, type LayerDigest } from './write.js';
 export { extractLayer, type ExtractOptions, type ExtractResult, type WhiteoutMode } from './extract.js';
 export { decompress, detectCompression, gzipDeterministic, type Compression } from './compress.js';
 export { ensureUnpacked, applyLayers, type LayerStore, type LayerRef } from './unpack.js';

@@ -16,26 +16,73 @@ export interface AssemblyJob {
   size: number;
 }
 
-export type AssemblyMsg = { buf: Uint8Array; end: boolean } | { error: string; code?: string; path: string };
+export type AssemblyMsg = { buf: Uint8Array; end: boolean } | { done: true } | { error: string; code?: string; path: string };
+
+export interface AssemblyOptions {
+  /**
+   * Hand each buffer back with release() once hashed, to be reused: no
+   * allocation per MiB and no garbage. Only when nothing else keeps the
+   * buffers (digest only, or output written by the worker to outFd).
+   */
+  recycle?: boolean;
+  /** with recycle: the worker writes every released buffer to this fd, in order */
+  outFd?: number;
+}
 
 const OUT = 1 << 20;
 const MAX_AHEAD = 16;
 
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const fs = require('node:fs');
-const { headers, offsets, paths, sizes, out: OUT, maxAhead, consumed } = workerData;
+const { headers, offsets, paths, sizes, out: OUT, maxAhead, consumed, recycle, outFd } = workerData;
 const headerBytes = Buffer.from(headers);
 const counter = new Int32Array(consumed);
 let produced = 0;
-let buf = Buffer.allocUnsafeSlow(OUT);
+let allocated = 0;
+const free = [];
+function writeAll(view) {
+  let off = 0;
+  try {
+    while (off < view.length) off += fs.writeSync(outFd, view, off, view.length - off);
+  } catch (err) {
+    throw Object.assign(new Error('cannot write the layer: ' + err.message), { code: 'OUTPUT' });
+  }
+}
+// recycle mode: buffers come back once hashed (and, with outFd, are written here first)
+function takeReturns(block) {
+  for (;;) {
+    const m = receiveMessageOnPort(parentPort);
+    if (m) {
+      const { ab, len } = m.message;
+      if (outFd >= 0) writeAll(new Uint8Array(ab, 0, len));
+      free.push(Buffer.from(ab));
+      continue;
+    }
+    if (!block || free.length > 0) return;
+    Atomics.wait(counter, 0, Atomics.load(counter, 0), 20);
+  }
+}
+function fresh() {
+  if (!recycle) {
+    while (produced - Atomics.load(counter, 0) > maxAhead) Atomics.wait(counter, 0, Atomics.load(counter, 0), 50);
+    return Buffer.allocUnsafeSlow(OUT);
+  }
+  takeReturns(false);
+  if (free.length === 0 && allocated < maxAhead) {
+    allocated++;
+    return Buffer.allocUnsafeSlow(OUT);
+  }
+  takeReturns(true);
+  return free.pop();
+}
+let buf = fresh();
 let pos = 0;
 function flush(end) {
   produced++;
-  while (produced - Atomics.load(counter, 0) > maxAhead) Atomics.wait(counter, 0, Atomics.load(counter, 0), 50);
   const view = new Uint8Array(buf.buffer, buf.byteOffset, pos);
   parentPort.postMessage({ buf: view, end }, [buf.buffer]);
-  buf = Buffer.allocUnsafeSlow(OUT);
+  buf = end ? undefined : fresh();
   pos = 0;
 }
 function put(src) {
@@ -83,6 +130,12 @@ try {
   current = undefined;
   zeros(1024);
   flush(true);
+  if (recycle) {
+    current = '(layer output)';
+    // every buffer back (and written) before saying done
+    while (free.length < allocated) takeReturns(true);
+    parentPort.postMessage({ done: true });
+  }
 } catch (err) {
   parentPort.postMessage({ error: err.message, code: err.code, path: current || '(tar assembler)' });
 }
@@ -95,7 +148,10 @@ export class TarAssembler {
   readonly #consumed = new Int32Array(new SharedArrayBuffer(4));
   #waiter: ((m: AssemblyMsg) => void) | undefined;
 
-  constructor(jobs: readonly AssemblyJob[]) {
+  readonly #recycle: boolean;
+
+  constructor(jobs: readonly AssemblyJob[], opts: AssemblyOptions = {}) {
+    this.#recycle = opts.recycle ?? false;
     const offsets = new Array<number>(jobs.length + 1);
     let total = 0;
     jobs.forEach((j, i) => {
@@ -114,6 +170,8 @@ export class TarAssembler {
         out: OUT,
         maxAhead: MAX_AHEAD,
         consumed: this.#consumed.buffer,
+        recycle: this.#recycle,
+        outFd: opts.outFd ?? -1,
       },
     });
     this.#worker.on('message', (m: AssemblyMsg) => this.#push(m));
@@ -136,6 +194,15 @@ export class TarAssembler {
       Atomics.notify(this.#consumed, 0);
     }
     return m;
+  }
+
+  /** recycle mode: gives a buffer from next() back to the worker (after it was hashed) */
+  release(buf: Uint8Array): void {
+    if (!this.#recycle) return;
+    const ab = buf.buffer as ArrayBuffer;
+    this.#worker.postMessage({ ab, len: buf.length }, [ab]);
+    Atomics.add(this.#consumed, 0, 1);
+    Atomics.notify(this.#consumed, 0);
   }
 
   async close(): Promise<void> {
