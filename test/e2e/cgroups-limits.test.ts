@@ -72,6 +72,16 @@ describe.skipIf(!!why)('cgroup limits (v1, by effect)', () => {
     expect(ns).toBeLessThan(1.8e9);
   });
 
+  it('--cpus 0.1 bites even on a loaded host: the kernel throttles the container and it gets at most ~0.3 s of 3 s', async () => {
+    // on a busy shared host an unlimited burn may get well under half a CPU, so a 0.5 quota may never throttle;
+    // 0.1 CPU (10 ms per 100 ms period) is below what any runnable task gets here
+    const r = await runRm(h, ['--cpus', '0.1', '--network', 'none', 'sh', '-c',
+      'for i in 1 2; do timeout -s KILL 3 sh -c "while :; do :; done" & done; wait; cat /sys/fs/cgroup/cpuacct/cpuacct.usage; grep nr_throttled /sys/fs/cgroup/cpu/cpu.stat']);
+    const [usage, throttled] = r.stdout.trim().split('\n');
+    expect(Number(usage)).toBeLessThan(0.45e9);
+    expect(Number(throttled?.split(' ')[1])).toBeGreaterThan(5);
+  });
+
   it('--memory: the OOM killer ends the container with 137 and the state says OOMKilled', async () => {
     const r = await run(h, ['--rootfs', h.rootfs.dir, '-m', '16m', '--memory-swap', '16m', '--network', 'none', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; tail /dev/zero']);
     expect(r.stdout).toBe('16777216\n');
