@@ -39,12 +39,19 @@ describe.skipIf(!!why)('cgroup limits (v1, by effect)', () => {
   let h: Harness;
   let layout: CgroupLayout;
   let before: string[];
+  let parentsBefore: boolean[];
+  const parents = () => (layout.version === 1 ? layout.hierarchies.map((x) => x.selfDir) : [layout.selfDir]).map((d) => existsSync(path.join(d, 'tsbuild')));
   beforeAll(async () => {
     h = makeHarness();
     layout = await hostCgroupLayout();
     before = containerCgroups(layout);
+    parentsBefore = parents();
   });
-  afterAll(() => h?.cleanup());
+  afterAll(() => {
+    h?.cleanup();
+    // tsbuild's parent cgroup goes once its last container is gone
+    expect(parents()).toEqual(parentsBefore);
+  });
   afterEach(() => {
     expect(ourMounts(h)).toEqual([]);
     expect(containerCgroups(layout)).toEqual(before);
@@ -53,15 +60,26 @@ describe.skipIf(!!why)('cgroup limits (v1, by effect)', () => {
   it('--cpus 0.5: two busy loops for 3 s use at most about half of 3 s of CPU; the quota is visible inside', async () => {
     const started = Date.now();
     const r = await runRm(h, ['--cpus', '0.5', '--network', 'none', 'sh', '-c',
-      'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; for i in 1 2; do timeout -s KILL 3 sh -c "while :; do :; done" & done; wait; cat /sys/fs/cgroup/cpuacct/cpuacct.usage']);
+      'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; { echo 99999 > /sys/fs/cgroup/cpu/cpu.cfs_quota_us; } 2>/dev/null || echo read-only; for i in 1 2; do timeout -s KILL 3 sh -c "while :; do :; done" & done; wait; cat /sys/fs/cgroup/cpuacct/cpuacct.usage']);
     expect(r.stderr).toBe('');
-    const [quota, usage] = r.stdout.trim().split('\n');
+    const [quota, ro, usage] = r.stdout.trim().split('\n');
     expect(quota).toBe('50000');
+    expect(ro).toBe('read-only');
     const ns = Number(usage);
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
     // unlimited, two loops could take up to 6 s of CPU; the quota allows 1.5 s (+ slack for start-up and period rounding)
     expect(ns).toBeGreaterThan(0);
     expect(ns).toBeLessThan(1.8e9);
+  });
+
+  it('--cpus 0.1 bites even on a loaded host: the kernel throttles the container and it gets at most ~0.3 s of 3 s', async () => {
+    // on a busy shared host an unlimited burn may get well under half a CPU, so a 0.5 quota may never throttle;
+    // 0.1 CPU (10 ms per 100 ms period) is below what any runnable task gets here
+    const r = await runRm(h, ['--cpus', '0.1', '--network', 'none', 'sh', '-c',
+      'for i in 1 2; do timeout -s KILL 3 sh -c "while :; do :; done" & done; wait; cat /sys/fs/cgroup/cpuacct/cpuacct.usage; grep nr_throttled /sys/fs/cgroup/cpu/cpu.stat']);
+    const [usage, throttled] = r.stdout.trim().split('\n');
+    expect(Number(usage)).toBeLessThan(0.45e9);
+    expect(Number(throttled?.split(' ')[1])).toBeGreaterThan(5);
   });
 
   it('--memory: the OOM killer ends the container with 137 and the state says OOMKilled', async () => {

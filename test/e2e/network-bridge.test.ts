@@ -126,6 +126,14 @@ describe.skipIf(!!why)('networking (bridge, none, published ports)', () => {
     }
   });
 
+  it('concurrent containers get distinct addresses (host-wide allocator under the lock)', async () => {
+    const rs = await Promise.all([1, 2, 3].map(() => runRm(h, ['sh', '-c', 'ip -4 -o addr show eth0; sleep 1'])));
+    expect(rs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, ''], [0, '']]);
+    const ips = rs.map((r) => /inet (172\.29\.\d+\.\d+)\//.exec(r.stdout)?.[1]);
+    expect(ips.every((ip) => ip !== undefined)).toBe(true);
+    expect(new Set(ips).size).toBe(3);
+  });
+
   it('--network none has only lo (up); --network host sees the host\'s links', async () => {
     const none = await runRm(h, ['--network', 'none', 'sh', '-c', 'ip -o link show | cut -d: -f2; ip -o addr show lo | grep -c "inet 127.0.0.1"']);
     expect(none.stdout).toBe(' lo\n1\n');

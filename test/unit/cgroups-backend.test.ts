@@ -166,6 +166,18 @@ describe('backends on a fake tree', () => {
     expect(existsSync(path.join(tmp, 'memory', 'caller'))).toBe(true);
   });
 
+  it('v1: a parent another tsbuild just made (cpuset still empty) is filled in, not skipped', async () => {
+    mkdirSync(path.join(tmp, 'cpuset', 'tsbuild'), { recursive: true });
+    writeFileSync(path.join(tmp, 'cpuset', 'cpuset.cpus'), '0-1\n');
+    writeFileSync(path.join(tmp, 'cpuset', 'cpuset.mems'), '0\n');
+    writeFileSync(path.join(tmp, 'cpuset', 'tsbuild', 'cpuset.cpus'), '\n');
+    const layout = { version: 1 as const, hierarchies: [{ controllers: ['cpuset'], mountPoint: path.join(tmp, 'cpuset'), selfDir: path.join(tmp, 'cpuset') }] };
+    await createContainerCgroup({ id: ID, limits: limits(), devices: [], privileged: false, layout, fs });
+    expect(read('cpuset', 'tsbuild', 'cpuset.cpus')).toBe('0-1');
+    expect(read('cpuset', 'tsbuild', ID, 'cpuset.cpus')).toBe('0-1');
+    expect(read('cpuset', 'tsbuild', ID, 'cpuset.mems')).toBe('0');
+  });
+
   it('v1: a missing controller for a limit is an error; a failed write removes what was made', async () => {
     mkdirSync(path.join(tmp, 'cpu'));
     const layout = { version: 1 as const, hierarchies: [{ controllers: ['cpu'], mountPoint: path.join(tmp, 'cpu'), selfDir: path.join(tmp, 'cpu') }] };

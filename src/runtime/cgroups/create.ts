@@ -61,23 +61,26 @@ async function applyWrite(fs: CgroupFs, dir: string, w: CgroupWrite, warnings: s
   }
 }
 
-/** v1 cpuset: a new cgroup has empty cpus/mems; copy the parent's (the kernel's clone_children does the same) */
+/** v1 cpuset: a new cgroup has empty cpus/mems; fill in the parent's when empty (the kernel's clone_children does the same) */
 async function copyCpuset(fs: CgroupFs, dir: string): Promise<void> {
   for (const f of ['cpuset.cpus', 'cpuset.mems']) {
     const parent = (await fs.read(path.join(path.dirname(dir), f))).trim();
     const own = (await fs.read(path.join(dir, f)).catch(() => '')).trim();
-    if (own === '') await fs.write(path.join(dir, f), parent);
+    if (own === '' && parent !== '') await fs.write(path.join(dir, f), parent);
   }
 }
 
 /** mkdir each level of REL under BASE; returns the dirs, outermost first */
-async function makeLevels(fs: CgroupFs, base: string, rel: string, onNew: (dir: string) => Promise<void>): Promise<string[]> {
+async function makeLevels(fs: CgroupFs, base: string, rel: string, onLevel: (dir: string) => Promise<void>): Promise<string[]> {
   const dirs: string[] = [];
   let dir = base;
   for (const part of rel.split('/')) {
     dir = path.join(dir, part);
-    // a parent removed by another tsbuild between our levels: mkdir again (ENOENT below)
-    if (await fs.mkdir(dir)) await onNew(dir);
+    // a parent removed by another tsbuild between our levels: mkdir again (ENOENT below).
+    // onLevel runs for levels that already existed too: another tsbuild may have made
+    // the level a moment ago and not yet filled in its cpuset (ensure, not copy-once)
+    await fs.mkdir(dir);
+    await onLevel(dir);
     dirs.push(dir);
   }
   return dirs;
@@ -142,7 +145,6 @@ export async function createContainerCgroup(req: CreateCgroupRequest): Promise<C
       await withRetry(leaf, async () => {
         await delegate(self);
         const parents = await makeLevels(fs, self, req.limits.cgroupParent, delegate);
-        for (const p of parents) await delegate(p);
         if (!(await fs.mkdir(leaf))) throw new TsbuildError('runtime', 'CGROUP_EXISTS', `the cgroup ${leaf} already exists`);
         handle.parents.push(parents);
         handle.dirs.unified = leaf;

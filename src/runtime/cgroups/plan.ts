@@ -13,6 +13,7 @@ export interface CgroupWrite {
 }
 
 const SWAP_WARNING = 'Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.';
+const DEVICES_WARNING = 'The devices cgroup controller is not mounted: device access is not restricted.';
 const BLKIO_WARNING = 'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.';
 
 /** cgroup v1 (memory, cpu, cpuset, pids, blkio, devices hierarchies) */
@@ -29,7 +30,9 @@ export function planV1(l: ResourceLimits, o: { privileged: boolean; deviceRules:
   if (l.cpusetCpus !== undefined) w.push({ controller: 'cpuset', file: 'cpuset.cpus', value: l.cpusetCpus });
   if (l.pidsLimit !== undefined) w.push({ controller: 'pids', file: 'pids.max', value: l.pidsLimit === -1 ? 'max' : String(l.pidsLimit) });
   if (l.blkioWeight !== undefined) w.push({ controller: 'blkio', file: 'blkio.weight', value: String(l.blkioWeight), missingWarning: BLKIO_WARNING });
-  for (const d of deviceCgroupWrites(o.privileged, o.deviceRules)) w.push({ controller: 'devices', file: d.file, value: d.value });
+  for (const d of deviceCgroupWrites(o.privileged, o.deviceRules)) {
+    w.push({ controller: 'devices', file: d.file, value: d.value, missingWarning: DEVICES_WARNING });
+  }
   return w;
 }
 
