@@ -15,19 +15,20 @@ export const command: Command = {
   async run(ctx, argv) {
     const args = parseArgs(argv, flags);
     if (args.positionals.length === 0) throw usageError('rm needs at least one CONTAINER');
-    const failures: string[] = [];
+    const failures: TsbuildError[] = [];
     for (const ref of args.positionals) {
       try {
         await removeContainer(ctx.root, await findContainer(ctx.root, ref), flagBool(args, 'force'));
         ctx.stdout.write(`${ref}\n`);
       } catch (err) {
         if (!(err instanceof TsbuildError)) throw err;
-        failures.push(err.message);
+        failures.push(err);
       }
     }
     // what a killed container's monitor left (cgroup, netns) goes now too
     await reconcile(ctx.root);
-    if (failures.length > 0) throw new TsbuildError('runtime', 'RM_FAILED', failures.join('; '));
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new TsbuildError('runtime', 'RM_FAILED', failures.map((f) => f.message).join('; '));
     return 0;
   },
 };
