@@ -1,7 +1,7 @@
 // `tsbuild system reset` for the network: removes tsbuild's nft table, the
 // tsbuild0 bridge and the host-wide state, restores net.ipv4.ip_forward — but
 // only when no live container still uses the network (unless forced).
-import { rm, writeFile } from 'node:fs/promises';
+import { rmdir, writeFile } from 'node:fs/promises';
 import { TsbuildError } from '../../errors.js';
 import { nft, nftDeleteTableArgv, nftListTable } from '../sys/nft.js';
 import { reclaimAllocations } from './container-network.js';
@@ -38,7 +38,8 @@ export async function resetNetwork(): Promise<NetworkResetResult> {
       delete s.ipForwardBefore;
     }
     delete s.last;
+    // under the lock and never recursive: a netns file of a container starting right now stays
+    await rmdir(netnsDir()).catch(() => undefined);
   });
-  await rm(netnsDir(), { recursive: true, force: true }).catch(() => undefined);
   return { removed };
 }
