@@ -7,7 +7,10 @@ export type CommandLoader = () => Promise<Command>;
 export const commands: Record<string, CommandLoader> = {
   __monitor: async () => (await import('./commands/monitor.js')).command,
   build: async () => (await import('./commands/build.js')).command,
+  commit: async () => (await import('./commands/commit.js')).command,
+  diff: async () => (await import('./commands/diff.js')).command,
   exec: async () => (await import('./commands/exec.js')).command,
+  export: async () => (await import('./commands/export.js')).command,
   graph: async () => (await import('./commands/graph.js')).command,
   history: async () => (await import('./commands/history.js')).command,
   images: async () => (await import('./commands/images.js')).command,
