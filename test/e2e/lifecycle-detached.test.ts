@@ -151,3 +151,46 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
     expect((await tsb(h, ['rm', id])).code).toBe(0);
   });
 });
+
+describe.skipIf(!!why)('container life cycle: pause, stats, top', () => {
+  let h: Harness;
+  beforeAll(() => {
+    h = makeHarness();
+  });
+  afterAll(() => h?.cleanup());
+
+  it('pause stops a counter and unpause resumes it; top lists the cgroup processes from /proc; stats reads the cgroup', async () => {
+    const r = await tsb(h, ['run', '-d', '--network', 'none', '--memory', '64m', '--rootfs', h.rootfs.dir, 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done']);
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    try {
+      const count = async () => Number((await tsb(h, ['exec', id, 'cat', '/tmp/n'])).stdout.trim());
+      await until(async () => (await count()) > 2);
+      expect((await tsb(h, ['pause', id])).code).toBe(0);
+      const ps = JSON.parse((await tsb(h, ['ps', '--format', 'json'])).stdout.trim().split('\n').find((l) => l.includes(id.slice(0, 12))) as string);
+      expect(ps.Status).toMatch(/\(Paused\)$/);
+      expect(JSON.parse((await tsb(h, ['inspect', id])).stdout)[0].State).toMatchObject({ Status: 'paused', Paused: true, Running: true });
+      const st = stateOf(h, id) as Record<string, any>;
+      const upper = path.join(st.paths.upper as string, 'tmp', 'n');
+      const frozen = readFileSync(upper, 'utf8');
+      await new Promise((res) => setTimeout(res, 600));
+      expect(readFileSync(upper, 'utf8')).toBe(frozen);
+      expect((await tsb(h, ['unpause', id])).code).toBe(0);
+      await until(() => readFileSync(upper, 'utf8') !== frozen, 5000);
+
+      const top = (await tsb(h, ['top', id])).stdout.trim().split('\n');
+      expect(top[0]).toMatch(/^UID +PID +PPID +TIME +CMD$/);
+      expect(top.some((l) => new RegExp(`^0 +${st.pid1} +\\d+ +\\d\\d:\\d\\d:\\d\\d +sh -c i=0`).test(l))).toBe(true);
+
+      const stats = (await tsb(h, ['stats', '--no-stream', id])).stdout.trim().split('\n');
+      expect(stats[0]).toMatch(/^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +PIDS$/);
+      expect(stats[1]).toMatch(new RegExp(`^${id.slice(0, 12)} .* \\d+\\.\\d\\d% .* / 64MiB +\\d+\\.\\d\\d% +[1-9]\\d*$`));
+      // stop thaws a paused container first
+      expect((await tsb(h, ['pause', id])).code).toBe(0);
+      expect((await tsb(h, ['stop', '-t', '1', id])).code).toBe(0);
+      expect(JSON.parse((await tsb(h, ['inspect', id])).stdout)[0].State.Status).toBe('exited');
+    } finally {
+      await tsb(h, ['rm', '-f', id]);
+    }
+  });
+});

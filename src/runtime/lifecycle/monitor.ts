@@ -12,6 +12,7 @@ import { containerDir, processRef } from '../state.js';
 import type { LifecycleHooks } from './hooks.js';
 import { logWriter } from './log-file.js';
 import { execTemplate, updateRecord, writeRecord } from './record.js';
+import { overlayLowers } from './overlay-lowers.js';
 
 export const LOG_FILE = 'ctr.log';
 
@@ -37,6 +38,7 @@ export async function runMonitor(ctx: CommandContext, id: string, runArgv: strin
         network: { mode: network.mode, ...(network.ip ? { ip: network.ip } : {}), ...(network.gateway ? { gateway: network.gateway } : {}), ports: network.ports },
         cgroup: cgroup.handle,
         exec: execTemplate(config),
+        ...(config.rootfs.kind === 'overlay' ? { lowers: overlayLowers(config.rootfs.options, config.rootfs.baseDir) } : {}),
       });
     },
     running() {

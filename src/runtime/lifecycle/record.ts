@@ -38,6 +38,8 @@ export interface LifecycleRecord {
   network?: { mode: string; ip?: string; gateway?: string; ports: PortMapping[] };
   cgroup?: CgroupHandle;
   exec?: ExecTemplate;
+  /** the overlay's read-only layers, topmost first (diff, commit, export) */
+  lowers?: string[];
   /** set by `pause` */
   paused?: boolean;
 }

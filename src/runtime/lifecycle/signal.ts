@@ -9,6 +9,7 @@ import { constants as osConstants } from 'node:os';
 import { TsbuildError, usageError } from '../../errors.js';
 import { isAlive, processStartTime, readState, releaseName, type ContainerState } from '../state.js';
 import type { ContainerView } from './lookup.js';
+import { unpauseContainer } from './resources.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 /** what boxinit's stage 2 forwards to PID 1 (boxinit-protocol.ts) */
@@ -69,6 +70,8 @@ export async function waitStopped(v: ContainerView, ms: number): Promise<boolean
 
 export async function stopContainer(v: ContainerView, seconds: number): Promise<void> {
   if (!v.running) return;
+  // a frozen process gets no signal: thaw first, as Docker does
+  if (v.record?.paused) await unpauseContainer(v).catch(() => undefined);
   const sig = v.record?.stopSignal ?? 'SIGTERM';
   await signalContainer(v, sig).catch(() => undefined);
   if (await waitStopped(v, seconds * 1000)) return;
@@ -90,6 +93,7 @@ export async function waitExit(v: ContainerView, reconcile: () => Promise<void>)
 export async function removeContainer(root: string, v: ContainerView, force: boolean): Promise<void> {
   if (v.running || (await monitorAlive(v))) {
     if (!force) throw new TsbuildError('usage', 'CONTAINER_RUNNING', `cannot remove container ${v.id.slice(0, 12)}: it is running (stop it first, or use rm -f)`);
+    if (v.record?.paused) await unpauseContainer(v).catch(() => undefined);
     if (v.running) await signalContainer(v, 'SIGKILL').catch(() => undefined);
     if (!(await waitStopped(v, 15_000))) throw new TsbuildError('runtime', 'STOP_TIMEOUT', `container ${v.id.slice(0, 12)} did not stop`);
   }
