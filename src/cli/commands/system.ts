@@ -21,8 +21,8 @@ async function du(p: string): Promise<number> {
 
 export const command: Command = {
   name: 'system',
-  summary: 'Manage the store: check (verify every image), df (disk usage)',
-  usage: 'tsbuild system check | df',
+  summary: 'Manage the store and host state: check (verify every image), df (disk usage), reset (remove the network setup)',
+  usage: 'tsbuild system check | df | reset',
   flags: [],
   async run(ctx, argv) {
     const args = parseArgs(argv, []);
@@ -49,6 +49,13 @@ export const command: Command = {
       });
       return 0;
     }
-    throw usageError(sub === undefined ? 'system needs a subcommand: check or df' : `unknown system subcommand: ${sub} (want check or df)`);
+    if (sub === 'reset') {
+      // host-wide network state (bridge, nft table, forwarding); refused while containers use it
+      const { resetNetwork } = await import('../../runtime/network/reset.js');
+      const r = await resetNetwork();
+      ctx.stdout.write(r.removed.length === 0 ? 'nothing to reset\n' : r.removed.map((x) => `removed ${x}\n`).join(''));
+      return 0;
+    }
+    throw usageError(sub === undefined ? 'system needs a subcommand: check, df or reset' : `unknown system subcommand: ${sub} (want check, df or reset)`);
   },
 };
