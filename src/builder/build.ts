@@ -17,6 +17,7 @@ import type { Boxfile, Instruction } from '../parser/instructions.js';
 import { resolveIgnore } from '../parser/ignore-file.js';
 import { snapshotContext, type ContextStats } from './context.js';
 import type { ProgressEmitter } from './events.js';
+import type { TransferListener } from '../image/registry/events.js';
 import { executePlan, type BuildResult } from './executor.js';
 import { planBuild } from './plan.js';
 import type { BuildPlan, ResolvedBase } from './plan-types.js';
@@ -43,6 +44,11 @@ export interface BuildRequest {
   cacheSalt?: string;
   /** base directory for relative oci-archive:/docker-archive: paths */
   cwd: string;
+  /** --pull: re-resolve every base image's tag in its registry */
+  pull?: boolean;
+  /** for registry credentials (the Docker config) */
+  env?: NodeJS.ProcessEnv;
+  onTransfer?: TransferListener;
 }
 
 export interface BuildOutcome {
@@ -64,23 +70,31 @@ export function sourceDateEpochFrom(env: NodeJS.ProcessEnv, buildArgs: ReadonlyM
   return Number(raw);
 }
 
-async function resolveImage(store: ImageStore, ref: string, cwd: string): Promise<ResolvedBase> {
+async function resolveImage(store: ImageStore, ref: string, req: BuildRequest): Promise<ResolvedBase> {
   const archive = /^(oci-archive|docker-archive):(.+)$/.exec(ref);
   if (archive) {
-    const file = path.resolve(cwd, archive[2] as string);
+    const file = path.resolve(req.cwd, archive[2] as string);
     const loaded = await loadArchive(store, createReadStream(file), `${archive[1]}:${file}`);
     const first = loaded[0];
     if (!first) throw new TsbuildError('build', 'BASE_ARCHIVE_EMPTY', `${ref}: the archive holds no image`);
     const img = await store.resolve(first.id);
     return { ref, manifestDigest: first.manifestDigest, id: first.id, config: img.config };
   }
+  if (!req.pull) {
+    try {
+      const img = await store.resolve(ref);
+      return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
+    } catch (err) {
+      if (!(err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND')) throw err;
+    }
+  }
+  // not in the store (or --pull): from its registry; the client is loaded only now
+  const { ensureImage } = await import('../image/registry/ensure.js');
   try {
-    const img = await store.resolve(ref);
+    const { image: img } = await ensureImage(store, ref, { env: req.env ?? {}, policy: req.pull ? 'always' : 'missing', ...(req.onTransfer ? { onEvent: req.onTransfer } : {}) });
     return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
   } catch (err) {
-    if (err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND') {
-      throw new TsbuildError('build', 'BASE_NOT_FOUND', `image ${ref} was not found locally (tsbuild import/load it first; pulling from registries is not available yet)`, { cause: err });
-    }
+    if (err instanceof TsbuildError) throw new TsbuildError('build', 'BASE_NOT_FOUND', `FROM ${ref}: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -153,7 +167,7 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
     });
     if (res.plan) plan = res.plan;
     else {
-      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req.cwd));
+      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req));
       // triggers of a base image are parsed: load the parser for them
       if (!parser && [...images.values()].some((i) => (i.config.config?.OnBuild ?? []).length > 0)) parser = await import('../parser/index.js');
     }

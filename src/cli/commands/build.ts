@@ -27,7 +27,7 @@ const flags: FlagSpec[] = [
   { name: 'build-arg', kind: 'list', value: 'K=V', description: 'set a build-time ARG' },
   { name: 'target', kind: 'string', value: 'STAGE', description: 'build this stage (and only what it needs)' },
   { name: 'no-cache', kind: 'bool', description: 'run every step, ignoring the build cache' },
-  { name: 'pull', kind: 'bool', description: 'always look for newer base images (needs registry support; local images are used)' },
+  { name: 'pull', kind: 'bool', description: 'pull every base image again, re-resolving its tag (missing ones are always pulled)' },
   { name: 'progress', kind: 'string', value: 'auto|tty|plain|json', description: 'progress output (default auto)' },
   { name: 'iidfile', kind: 'string', value: 'FILE', description: 'write the image ID to FILE' },
   { name: 'label', kind: 'list', value: 'K=V', description: 'set a label on the image' },
@@ -123,7 +123,6 @@ export const command: Command = {
     for (const f of ['cache-from', 'cache-to']) {
       if (flagList(args, f).length > 0) ctx.stderr.write(`tsbuild: warning: --${f} is ignored: registry-backed build cache is not available yet\n`);
     }
-    if (flagBool(args, 'pull')) ctx.stderr.write('tsbuild: warning: --pull: registries are not available yet; using local base images\n');
     const quiet = flagBool(args, 'quiet');
     const events = new ProgressEmitter();
     const recorded: BuildEvent[] = [];
@@ -152,6 +151,8 @@ export const command: Command = {
         events,
         cacheSalt: version,
         cwd: ctx.cwd,
+        pull: flagBool(args, 'pull'),
+        env: ctx.env,
       });
       for (const o of outputs) await writeOutput(store, o, outcome.id, outcome.result.layers);
       events.emit({ type: 'build-done', imageId: outcome.id, durationMs: events.elapsed() });
