@@ -18,6 +18,7 @@ import { resolveIgnore } from '../parser/ignore-file.js';
 import { snapshotContext, type ContextStats } from './context.js';
 import type { ProgressEmitter } from './events.js';
 import type { TransferListener } from '../image/registry/events.js';
+import type { CacheSpec } from './remote-cache/spec.js';
 import { executePlan, type BuildResult } from './executor.js';
 import { planBuild } from './plan.js';
 import type { BuildPlan, ResolvedBase } from './plan-types.js';
@@ -49,6 +50,10 @@ export interface BuildRequest {
   /** for registry credentials (the Docker config) */
   env?: NodeJS.ProcessEnv;
   onTransfer?: TransferListener;
+  /** --cache-from: read before executing (not with noCache) */
+  cacheFrom?: CacheSpec[];
+  /** --cache-to: written after the image is committed */
+  cacheTo?: CacheSpec[];
 }
 
 export interface BuildOutcome {
@@ -174,10 +179,18 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
   }
   if (!plan) throw new TsbuildError('internal', 'INTERNAL', 'planning did not settle on a set of images');
 
+  if (req.cacheFrom?.length && !req.noCache) {
+    const rc = await import('./remote-cache/import.js');
+    for (const spec of req.cacheFrom) await rc.importCache(store, plan, await rc.openCache(spec, req.env ?? {}));
+  }
   const result = await executePlan({ store, plan, context: snapshot, events, ...(req.noCache ? { noCache: true } : {}), ...(req.secrets ? { secrets: req.secrets } : {}) });
   const t0 = events.elapsed();
   events.emit({ type: 'export-start', label: 'exporting to image' });
   const committed = await commitImage(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
   events.emit({ type: 'export-done', imageId: committed.id, tags: req.tags, durationMs: events.elapsed() - t0 });
+  if (req.cacheTo?.length) {
+    const rc = await import('./remote-cache/export.js');
+    for (const spec of req.cacheTo) await rc.exportCache(store, plan, spec, req.env ?? {});
+  }
   return { id: committed.id, manifestDigest: committed.manifestDigest, plan, result, tags: req.tags, contextStats: stats };
 }
