@@ -3,9 +3,10 @@
 // with --cache-from runs no RUN step (each RUN writes a random uuid: the
 // stamps stay those of the first build) and gives the same image ID.
 // mode=min exports only the final stage's chain: a helper stage runs again.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageStore } from '../../src/image/store.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry-server.js';
 import { missing } from '../helpers/requires.js';
 import { cleanupBusybox, cli, ensureNative, makeStore, type TestStore } from './build-helpers.js';
@@ -134,6 +135,36 @@ describe.skipIf(!!why)('build cache through a registry and a folder', () => {
     expect(second.cachedRuns.sort()).toEqual(['stage-1#3', 'stage-1#5']);
     expect(second.runs).toContain('helper#2');
     expect(await b.s.file('app:1', '/stamp')).toBe(stamp);
+  });
+
+  it('a tampered layer in the registry is refused by digest and never enters the store', async () => {
+    const a = await fresh();
+    const ref = `${reg!.host}/cache/tamper:1`;
+    await build(a.s, ['--cache-to', `type=registry,ref=${ref},mode=max`, a.ctx]);
+    const res = await fetch(`http://${reg!.host}/v2/cache/tamper/manifests/1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const manifest = (await res.json()) as { config: { digest: string }; layers: { digest: string }[] };
+    const victim = manifest.layers.at(-1)!.digest; // the COPY --from layer: a uuid only this build made
+    const config = (await (await fetch(`http://${reg!.host}/v2/cache/tamper/blobs/${manifest.config.digest}`)).json()) as { rootfs: { diff_ids: string[] } };
+    const victimDiffId = config.rootfs.diff_ids.at(-1)!;
+    const file = reg!.blobDataPath(victim);
+    const bytes = readFileSync(file);
+    const mid = bytes.length >> 1;
+    bytes[mid] = (bytes[mid] as number) ^ 0xff;
+    writeFileSync(file, bytes);
+
+    const b = await fresh();
+    const r = await cli(['--root', b.s.root, 'build', '--progress', 'plain', '--cache-from', `type=registry,ref=${ref}`, b.ctx]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(victim);
+    expect(r.stderr).toMatch(/digest/i);
+    expect(r.stderr).toContain(ref);
+    const store = await ImageStore.open(b.s.root);
+    try {
+      expect(await store.hasBlob(victimDiffId)).toBe(false);
+      expect(await store.hasBlob(config.rootfs.diff_ids[0]!)).toBe(true); // layers before it were fine and kept
+    } finally {
+      await store.close();
+    }
   });
 
   it('a cache reference that does not exist fails and names it', async () => {

@@ -129,7 +129,10 @@ export async function importCache(store: ImageStore, plan: BuildPlan, source: Ca
         if (!(await store.hasBlob(rec.diffId))) {
           const desc = source.layers.get(rec.diffId) as Descriptor;
           const file = path.join(tmp, `layer-${fetched}`);
-          await source.fetchLayer(desc, file);
+          await source.fetchLayer(desc, file).catch((err: unknown) => {
+            if (err instanceof TsbuildError && !err.message.includes(source.where)) throw new TsbuildError(err.category, err.code, `build cache ${source.where}: ${err.message}`, { cause: err });
+            throw err;
+          });
           // verified as stored: now it may be decompressed, and must hash to the diffID
           const { stream } = await decompress(createReadStream(file), `cache layer ${desc.digest} of ${source.where}`);
           try {
