@@ -82,7 +82,13 @@ async function resolveRootfs(root: string, options: RunOptions, env: NodeJS.Proc
       if (!(err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND')) throw err;
       // missing: pulled from its registry (the client is loaded only now)
       const { ensureImage } = await import('../../image/registry/ensure.js');
-      return (await ensureImage(store, ref, { env, policy: 'missing' })).image;
+      try {
+        return (await ensureImage(store, ref, { env, policy: 'missing' })).image;
+      } catch (pullErr) {
+        if (!(pullErr instanceof TsbuildError)) throw pullErr;
+        const why = pullErr.cause instanceof Error ? pullErr.cause.message : pullErr.message;
+        throw new TsbuildError('image', pullErr.code, `${err.message} in the store, and pulling it failed: ${why}`, { cause: pullErr });
+      }
     });
     const diffIds = img.config.rootfs.diff_ids;
     const blobs = img.manifest.layers;
