@@ -15,7 +15,8 @@ import { mediaTypes, type Descriptor, type ImageIndex, type Manifest } from '../
 import type { ImageStore } from '../../image/store.js';
 import { BuildCache } from '../cache.js';
 import type { BuildPlan } from '../plan-types.js';
-import { cacheConfigMediaType, parseCacheConfig, type CacheConfig } from './records.js';
+import { mapLimit } from '../../image/registry/limit.js';
+import { cacheConfigMediaType, parseCacheConfig, type CacheConfig, type CacheRecord } from './records.js';
 import type { CacheSpec } from './spec.js';
 
 /** a cache that was found: its records, and a way to fetch one layer's bytes (verified against `desc`) into a file */
@@ -106,50 +107,51 @@ export async function openCache(spec: CacheSpec, env: NodeJS.ProcessEnv): Promis
   }
 }
 
-/** brings the layers of the plan's keys that `source` has into the store and the local cache index */
+/** brings the layers of the plan's keys that `source` has into the store (3 at a time) and the local cache index */
 export async function importCache(store: ImageStore, plan: BuildPlan, source: CacheSource): Promise<CacheImportResult> {
   const cache = new BuildCache(store.root);
   const byKey = new Map(source.config.records.map((r) => [r.key, r]));
-  let matched = 0;
-  let fetched = 0;
+  const wanted: CacheRecord[] = [];
+  for (const stage of plan.stages) {
+    for (const step of stage.steps) {
+      if (step.op.type === 'meta' || step.op.type === 'from') continue;
+      const rec = byKey.get(step.key);
+      if (!rec || wanted.includes(rec)) continue;
+      const local = await cache.get(step.key);
+      if (local && (!local.layer || (await store.hasBlob(local.layer.digest)))) continue;
+      wanted.push(rec);
+    }
+  }
+  const diffIds = [...new Set(wanted.flatMap((r) => (r.diffId ? [r.diffId] : [])))];
+  const missing: Digest[] = [];
+  for (const d of diffIds) if (!(await store.hasBlob(d))) missing.push(d);
   const tmp = await store.tempDir('cache-from');
   try {
-    for (const stage of plan.stages) {
-      for (const step of stage.steps) {
-        if (step.op.type === 'meta' || step.op.type === 'from') continue;
-        const rec = byKey.get(step.key);
-        if (!rec) continue;
-        const local = await cache.get(step.key);
-        if (local && (!local.layer || (await store.hasBlob(local.layer.digest)))) continue;
-        matched++;
-        if (rec.diffId === undefined) {
-          await cache.put({ key: step.key });
-          continue;
-        }
-        if (!(await store.hasBlob(rec.diffId))) {
-          const desc = source.layers.get(rec.diffId) as Descriptor;
-          const file = path.join(tmp, `layer-${fetched}`);
-          await source.fetchLayer(desc, file).catch((err: unknown) => {
-            if (err instanceof TsbuildError && !err.message.includes(source.where)) throw new TsbuildError(err.category, err.code, `build cache ${source.where}: ${err.message}`, { cause: err });
-            throw err;
-          });
-          // verified as stored: now it may be decompressed, and must hash to the diffID
-          const { stream } = await decompress(createReadStream(file), `cache layer ${desc.digest} of ${source.where}`);
-          try {
-            await store.writeBlob(stream, { expectedDigest: rec.diffId, mediaType: mediaTypes.layer });
-          } catch (err) {
-            if (err instanceof TsbuildError) throw cacheError(source.where, `layer ${desc.digest} does not unpack to its diffID ${rec.diffId}: ${err.message}`, err);
-            throw err;
-          } finally {
-            await rm(file, { force: true });
-          }
-          fetched++;
-        }
-        await cache.put({ key: step.key, layer: { diffId: rec.diffId, digest: rec.diffId, size: await store.blobSize(rec.diffId), mediaType: mediaTypes.layer } });
+    await mapLimit(missing, 3, async (diffId, i) => {
+      const desc = source.layers.get(diffId) as Descriptor;
+      const file = path.join(tmp, `layer-${i}`);
+      await source.fetchLayer(desc, file).catch((err: unknown) => {
+        if (err instanceof TsbuildError && !err.message.includes(source.where)) throw new TsbuildError(err.category, err.code, `build cache ${source.where}: ${err.message}`, { cause: err });
+        throw err;
+      });
+      // verified as stored: now it may be decompressed, and must hash to the diffID
+      const { stream } = await decompress(createReadStream(file), `cache layer ${desc.digest} of ${source.where}`);
+      try {
+        await store.writeBlob(stream, { expectedDigest: diffId, mediaType: mediaTypes.layer });
+      } catch (err) {
+        if (err instanceof TsbuildError) throw cacheError(source.where, `layer ${desc.digest} does not unpack to its diffID ${diffId}: ${err.message}`, err);
+        throw err;
+      } finally {
+        await rm(file, { force: true });
       }
-    }
+    });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  return { where: source.where, matched, fetched };
+  // recorded only once every layer is in the store
+  for (const rec of wanted) {
+    if (rec.diffId === undefined) await cache.put({ key: rec.key });
+    else await cache.put({ key: rec.key, layer: { diffId: rec.diffId, digest: rec.diffId, size: await store.blobSize(rec.diffId), mediaType: mediaTypes.layer } });
+  }
+  return { where: source.where, matched: wanted.length, fetched: missing.length };
 }
