@@ -3,6 +3,7 @@
 // with --cache-from runs no RUN step (each RUN writes a random uuid: the
 // stamps stay those of the first build) and gives the same image ID.
 // mode=min exports only the final stage's chain: a helper stage runs again.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,12 @@ import { startRegistry, type TestRegistry } from '../helpers/registry-server.js'
 import { missing } from '../helpers/requires.js';
 import { cleanupBusybox, cli, ensureNative, makeStore, type TestStore } from './build-helpers.js';
 
-const why = missing('registry', 'root', 'overlay', 'unshare', 'busybox');
+const why = missing('registry', 'skopeo', 'root', 'overlay', 'unshare', 'busybox');
+
+/** the manifest as skopeo reads it (a registry reference or oci:DIR) */
+function skopeoManifest(target: string): { config: { mediaType: string }; layers: unknown[] } {
+  return JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', target], { encoding: 'utf8' })) as { config: { mediaType: string }; layers: unknown[] };
+}
 
 interface Steps {
   runs: string[];
@@ -100,6 +106,10 @@ describe.skipIf(!!why)('build cache through a registry and a folder', () => {
     const stamp = await a.s.file('app:1', '/stamp');
     const helperStamp = await a.s.file('app:1', '/helper-stamp');
     expect(stamp).toMatch(/^[0-9a-f-]{36}\n$/);
+    // an ordinary OCI manifest to other tools: the records in its config, the layers (gzip) beside them
+    const m = skopeoManifest(`docker://${ref}`);
+    expect(m.config.mediaType).toBe('application/vnd.tsbuild.cache.config.v1+json');
+    expect(m.layers).toHaveLength(5); // mode=max: helper RUN, COPY, RUN stamp, RUN done, COPY --from
 
     const b = await fresh();
     const second = await build(b.s, ['-t', 'app:1', '--cache-from', `type=registry,ref=${ref}`, b.ctx]);
@@ -129,6 +139,7 @@ describe.skipIf(!!why)('build cache through a registry and a folder', () => {
     const first = await build(a.s, ['-t', 'app:1', '--cache-to', `type=local,dest=${dir}`, a.ctx]);
     expect(first.cachedRuns).toEqual([]);
     const stamp = await a.s.file('app:1', '/stamp');
+    expect(skopeoManifest(`oci:${dir}`).config.mediaType).toBe('application/vnd.tsbuild.cache.config.v1+json');
 
     const b = await fresh();
     const second = await build(b.s, ['-t', 'app:1', '--cache-from', `type=local,src=${dir}`, b.ctx]);
