@@ -17,6 +17,8 @@ import type { Boxfile, Instruction } from '../parser/instructions.js';
 import { resolveIgnore } from '../parser/ignore-file.js';
 import { snapshotContext, type ContextStats } from './context.js';
 import type { ProgressEmitter } from './events.js';
+import type { TransferListener } from '../image/registry/events.js';
+import type { CacheSpec } from './remote-cache/spec.js';
 import { executePlan, type BuildResult } from './executor.js';
 import { planBuild } from './plan.js';
 import type { BuildPlan, ResolvedBase } from './plan-types.js';
@@ -43,6 +45,15 @@ export interface BuildRequest {
   cacheSalt?: string;
   /** base directory for relative oci-archive:/docker-archive: paths */
   cwd: string;
+  /** --pull: re-resolve every base image's tag in its registry */
+  pull?: boolean;
+  /** for registry credentials (the Docker config) */
+  env?: NodeJS.ProcessEnv;
+  onTransfer?: TransferListener;
+  /** --cache-from: read before executing (not with noCache) */
+  cacheFrom?: CacheSpec[];
+  /** --cache-to: written after the image is committed */
+  cacheTo?: CacheSpec[];
 }
 
 export interface BuildOutcome {
@@ -64,23 +75,31 @@ export function sourceDateEpochFrom(env: NodeJS.ProcessEnv, buildArgs: ReadonlyM
   return Number(raw);
 }
 
-async function resolveImage(store: ImageStore, ref: string, cwd: string): Promise<ResolvedBase> {
+async function resolveImage(store: ImageStore, ref: string, req: BuildRequest): Promise<ResolvedBase> {
   const archive = /^(oci-archive|docker-archive):(.+)$/.exec(ref);
   if (archive) {
-    const file = path.resolve(cwd, archive[2] as string);
+    const file = path.resolve(req.cwd, archive[2] as string);
     const loaded = await loadArchive(store, createReadStream(file), `${archive[1]}:${file}`);
     const first = loaded[0];
     if (!first) throw new TsbuildError('build', 'BASE_ARCHIVE_EMPTY', `${ref}: the archive holds no image`);
     const img = await store.resolve(first.id);
     return { ref, manifestDigest: first.manifestDigest, id: first.id, config: img.config };
   }
+  if (!req.pull) {
+    try {
+      const img = await store.resolve(ref);
+      return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
+    } catch (err) {
+      if (!(err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND')) throw err;
+    }
+  }
+  // not in the store (or --pull): from its registry; the client is loaded only now
+  const { ensureImage } = await import('../image/registry/ensure.js');
   try {
-    const img = await store.resolve(ref);
+    const { image: img } = await ensureImage(store, ref, { env: req.env ?? {}, policy: req.pull ? 'always' : 'missing', ...(req.onTransfer ? { onEvent: req.onTransfer } : {}) });
     return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
   } catch (err) {
-    if (err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND') {
-      throw new TsbuildError('build', 'BASE_NOT_FOUND', `image ${ref} was not found locally (tsbuild import/load it first; pulling from registries is not available yet)`, { cause: err });
-    }
+    if (err instanceof TsbuildError) throw new TsbuildError('build', 'BASE_NOT_FOUND', `FROM ${ref}: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -153,17 +172,25 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
     });
     if (res.plan) plan = res.plan;
     else {
-      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req.cwd));
+      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req));
       // triggers of a base image are parsed: load the parser for them
       if (!parser && [...images.values()].some((i) => (i.config.config?.OnBuild ?? []).length > 0)) parser = await import('../parser/index.js');
     }
   }
   if (!plan) throw new TsbuildError('internal', 'INTERNAL', 'planning did not settle on a set of images');
 
+  if (req.cacheFrom?.length && !req.noCache) {
+    const rc = await import('./remote-cache/import.js');
+    for (const spec of req.cacheFrom) await rc.importCache(store, plan, await rc.openCache(spec, req.env ?? {}));
+  }
   const result = await executePlan({ store, plan, context: snapshot, events, ...(req.noCache ? { noCache: true } : {}), ...(req.secrets ? { secrets: req.secrets } : {}) });
   const t0 = events.elapsed();
   events.emit({ type: 'export-start', label: 'exporting to image' });
   const committed = await commitImage(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
   events.emit({ type: 'export-done', imageId: committed.id, tags: req.tags, durationMs: events.elapsed() - t0 });
+  if (req.cacheTo?.length) {
+    const rc = await import('./remote-cache/export.js');
+    for (const spec of req.cacheTo) await rc.exportCache(store, plan, spec, req.env ?? {});
+  }
   return { id: committed.id, manifestDigest: committed.manifestDigest, plan, result, tags: req.tags, contextStats: stats };
 }

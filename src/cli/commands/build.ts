@@ -10,6 +10,7 @@ import { build, sourceDateEpochFrom } from '../../builder/build.js';
 import { ProgressEmitter, type BuildEvent } from '../../builder/events.js';
 import { parseOutput, writeOutput, type OutputSpec } from '../../builder/export.js';
 import { traceFromEvents } from '../../builder/trace.js';
+import { parseCacheSpec } from '../../builder/remote-cache/spec.js';
 import { isTsbuildError, usageError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { normalizeTag } from '../../image/refs.js';
@@ -27,7 +28,7 @@ const flags: FlagSpec[] = [
   { name: 'build-arg', kind: 'list', value: 'K=V', description: 'set a build-time ARG' },
   { name: 'target', kind: 'string', value: 'STAGE', description: 'build this stage (and only what it needs)' },
   { name: 'no-cache', kind: 'bool', description: 'run every step, ignoring the build cache' },
-  { name: 'pull', kind: 'bool', description: 'always look for newer base images (needs registry support; local images are used)' },
+  { name: 'pull', kind: 'bool', description: 'pull every base image again, re-resolving its tag (missing ones are always pulled)' },
   { name: 'progress', kind: 'string', value: 'auto|tty|plain|json', description: 'progress output (default auto)' },
   { name: 'iidfile', kind: 'string', value: 'FILE', description: 'write the image ID to FILE' },
   { name: 'label', kind: 'list', value: 'K=V', description: 'set a label on the image' },
@@ -35,8 +36,8 @@ const flags: FlagSpec[] = [
   { name: 'network', kind: 'string', value: 'default|none|host', description: 'network for RUN steps' },
   { name: 'output', short: 'o', kind: 'list', value: 'type=oci|docker|local|tar,dest=PATH', description: 'also write the result here' },
   { name: 'trace', kind: 'string', value: 'FILE', description: 'write the build as Chrome trace-event JSON (open in Perfetto)' },
-  { name: 'cache-from', kind: 'list', value: 'REF', description: 'import build cache from a registry (not available yet: warns and builds without it)' },
-  { name: 'cache-to', kind: 'list', value: 'REF', description: 'export build cache to a registry (not available yet: warns)' },
+  { name: 'cache-from', kind: 'list', value: 'type=registry,ref=REF|type=local,src=DIR', description: 'use the build cache exported there (cache hits fetch their layers)' },
+  { name: 'cache-to', kind: 'list', value: 'type=registry,ref=REF|type=local,dest=DIR[,mode=min|max]', description: 'export the build cache there (min: the final stage chain; max: every stage)' },
   { name: 'quiet', short: 'q', kind: 'bool', description: 'no progress output; print only the image ID' },
 ];
 
@@ -120,10 +121,8 @@ export const command: Command = {
     const where = await resolveBoxfile(ctx.cwd, flagString(args, 'file'), contextArg);
     const text = await readBoxfile(where);
 
-    for (const f of ['cache-from', 'cache-to']) {
-      if (flagList(args, f).length > 0) ctx.stderr.write(`tsbuild: warning: --${f} is ignored: registry-backed build cache is not available yet\n`);
-    }
-    if (flagBool(args, 'pull')) ctx.stderr.write('tsbuild: warning: --pull: registries are not available yet; using local base images\n');
+    const cacheFrom = flagList(args, 'cache-from').map((v) => parseCacheSpec(v, 'cache-from', ctx.cwd));
+    const cacheTo = flagList(args, 'cache-to').map((v) => parseCacheSpec(v, 'cache-to', ctx.cwd));
     const quiet = flagBool(args, 'quiet');
     const events = new ProgressEmitter();
     const recorded: BuildEvent[] = [];
@@ -152,6 +151,10 @@ export const command: Command = {
         events,
         cacheSalt: version,
         cwd: ctx.cwd,
+        pull: flagBool(args, 'pull'),
+        env: ctx.env,
+        cacheFrom,
+        cacheTo,
       });
       for (const o of outputs) await writeOutput(store, o, outcome.id, outcome.result.layers);
       events.emit({ type: 'build-done', imageId: outcome.id, durationMs: events.elapsed() });

@@ -38,7 +38,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
       });
       envFileEntries.push(...parseEnvFile(file, text, ctx.env));
     }
-    const resolved = await resolveRootfs(ctx.root, options);
+    const resolved = await resolveRootfs(ctx.root, options, ctx.env);
     try {
       return await runAttached({
         root: ctx.root,
@@ -66,7 +66,7 @@ interface Resolved {
 }
 
 /** IMAGE → its config and unpacked layers (each unpacked once, shared read-only), or --rootfs DIR */
-async function resolveRootfs(root: string, options: RunOptions): Promise<Resolved> {
+async function resolveRootfs(root: string, options: RunOptions, env: NodeJS.ProcessEnv): Promise<Resolved> {
   if (options.rootfs !== undefined) {
     const st = await stat(options.rootfs).catch(() => undefined);
     if (!st?.isDirectory()) throw usageError(`--rootfs ${options.rootfs}: not a directory`);
@@ -78,7 +78,18 @@ async function resolveRootfs(root: string, options: RunOptions): Promise<Resolve
   const unpacker = () => import('../../image/layer/unpack.js');
   const store = await ImageStore.open(root);
   try {
-    const img = await store.resolve(ref);
+    const img = await store.resolve(ref).catch(async (err: unknown) => {
+      if (!(err instanceof TsbuildError && err.code === 'IMAGE_NOT_FOUND')) throw err;
+      // missing: pulled from its registry (the client is loaded only now)
+      const { ensureImage } = await import('../../image/registry/ensure.js');
+      try {
+        return (await ensureImage(store, ref, { env, policy: 'missing' })).image;
+      } catch (pullErr) {
+        if (!(pullErr instanceof TsbuildError)) throw pullErr;
+        const why = pullErr.cause instanceof Error ? pullErr.cause.message : pullErr.message;
+        throw new TsbuildError('image', pullErr.code, `${err.message} in the store, and pulling it failed: ${why}`, { cause: pullErr });
+      }
+    });
     const diffIds = img.config.rootfs.diff_ids;
     const blobs = img.manifest.layers;
     if (diffIds.length !== blobs.length) {
