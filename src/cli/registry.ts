@@ -8,6 +8,7 @@ export const commands: Record<string, CommandLoader> = {
   __monitor: async () => (await import('./commands/monitor.js')).command,
   build: async () => (await import('./commands/build.js')).command,
   commit: async () => (await import('./commands/commit.js')).command,
+  cp: async () => (await import('./commands/cp.js')).command,
   diff: async () => (await import('./commands/diff.js')).command,
   exec: async () => (await import('./commands/exec.js')).command,
   export: async () => (await import('./commands/export.js')).command,
