@@ -40,6 +40,7 @@ export const commands: Record<string, CommandLoader> = {
   top: async () => (await import('./commands/top.js')).command,
   unpause: async () => (await import('./commands/unpause.js')).command,
   version: async () => (await import('./commands/version.js')).command,
+  volume: async () => (await import('./commands/volume.js')).command,
   wait: async () => (await import('./commands/wait.js')).command,
 };
 
