@@ -29,6 +29,7 @@ export const commands: Record<string, CommandLoader> = {
   ps: async () => (await import('./commands/ps.js')).command,
   pull: async () => (await import('./commands/pull.js')).command,
   push: async () => (await import('./commands/push.js')).command,
+  rename: async () => (await import('./commands/rename.js')).command,
   rmi: async () => (await import('./commands/rmi.js')).command,
   rm: async () => (await import('./commands/rm.js')).command,
   run: async () => (await import('./commands/run.js')).command,

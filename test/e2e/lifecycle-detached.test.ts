@@ -121,6 +121,34 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
     for (const x of [a, b]) expect((await tsb(h, ['rm', x])).code).toBe(0);
   });
 
+  it('rename moves the name; port shows the bound port, reachable as soon as run -d returned', async () => {
+    const r = await tsb(h, ['run', '-d', '--name', 'lc-old', '-p', '127.0.0.1::80', '--rootfs', h.rootfs.dir, 'sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 80 -h /www']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    ids.push(id);
+    const port = (await tsb(h, ['port', 'lc-old', '80/tcp'])).stdout.trim();
+    expect(port).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect((await tsb(h, ['port', 'lc-old'])).stdout).toBe(`80/tcp -> ${port}\n`);
+    const body = await until(async () => {
+      try {
+        return (await (await fetch(`http://${port}/`)).text()) === 'served\n';
+      } catch {
+        return false;
+      }
+    }, 10_000).then(() => true);
+    expect(body).toBe(true);
+    expect((await tsb(h, ['rename', 'lc-old', 'lc-new'])).code).toBe(0);
+    expect((await tsb(h, ['inspect', 'lc-new'])).stdout).toContain('"Name": "/lc-new"');
+    expect((await tsb(h, ['inspect', 'lc-old'])).code).not.toBe(0);
+    expect((await tsb(h, ['ps'])).stdout).toMatch(/127\.0\.0\.1:\d+->80\/tcp +lc-new\n/);
+    expect((await tsb(h, ['rm', '-f', 'lc-new'])).code).toBe(0);
+    // both names are free again
+    expect((await tsb(h, ['rename', id, 'x'])).code).not.toBe(0);
+    const again = await detached(['--name', 'lc-new', 'true']);
+    expect((await tsb(h, ['wait', 'lc-new'])).stdout).toBe('0\n');
+    expect((await tsb(h, ['rm', again])).code).toBe(0);
+  });
+
   it('run -d --rm removes the container once it exits', async () => {
     const id = await detached(['--rm', 'sh', '-c', 'sleep 0.5']);
     await until(() => !existsSync(path.join(h.root, 'containers', id)));
