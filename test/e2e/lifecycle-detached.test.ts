@@ -149,6 +149,16 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
     expect((await tsb(h, ['rm', again])).code).toBe(0);
   });
 
+  it('logs -f follows the output until the container ends', async () => {
+    const id = await detached(['sh', '-c', 'echo a; sleep 1; echo b >&2; sleep 0.5; echo c']);
+    const t0 = Date.now();
+    const f = await tsb(h, ['logs', '-f', id]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    expect(f).toMatchObject({ code: 0, stdout: 'a\nc\n', stderr: 'b\n' });
+    expect((await tsb(h, ['logs', '--tail', '2', id])).stdout).toBe('c\n');
+    expect((await tsb(h, ['rm', id])).code).toBe(0);
+  });
+
   it('run -d --rm removes the container once it exits', async () => {
     const id = await detached(['--rm', 'sh', '-c', 'sleep 0.5']);
     await until(() => !existsSync(path.join(h.root, 'containers', id)));
