@@ -101,6 +101,11 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
   });
 
   it('wait prints the exit code; kill -s delivers the signal; rm refuses a running container without -f', async () => {
+    // a command that cannot be exec'd fails run -d itself, as Docker's does
+    const bad = await tsb(h, ['run', '-d', '--network', 'none', '--rootfs', h.rootfs.dir, 'nosuchcmd']);
+    expect(bad.code).toBe(127);
+    expect(bad.stderr).toMatch(/nosuchcmd: not found/);
+    expect(bad.stdout).toBe('');
     const a = await detached(['sh', '-c', 'sleep 0.3; exit 3']);
     expect((await tsb(h, ['wait', a])).stdout).toBe('3\n');
     const row = JSON.parse((await tsb(h, ['ps', '-a', '--format', 'json'])).stdout.trim().split('\n').find((l) => l.includes(a.slice(0, 12))) as string);
