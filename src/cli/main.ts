@@ -42,7 +42,7 @@ function splitGlobal(argv: string[]): { global: string[]; rest: string[] } {
 
 async function topHelp(): Promise<string> {
   const lines = ['Usage: tsbuild [GLOBAL OPTIONS] COMMAND [ARG…]', '       tsbuild [build OPTIONS] CONTEXT', '', 'Commands:'];
-  const names = Object.keys(commands).sort();
+  const names = Object.keys(commands).filter((n) => !n.startsWith('__')).sort();
   const loaded = await Promise.all(names.map((n) => (commands[n] as () => Promise<Command>)()));
   const width = Math.max(...names.map((n) => n.length)) + 2;
   for (const c of loaded) lines.push(`  ${c.name.padEnd(width)}${c.summary}`);

@@ -8,6 +8,7 @@ export const commands: Record<string, CommandLoader> = {
   __monitor: async () => (await import('./commands/monitor.js')).command,
   build: async () => (await import('./commands/build.js')).command,
   commit: async () => (await import('./commands/commit.js')).command,
+  cp: async () => (await import('./commands/cp.js')).command,
   diff: async () => (await import('./commands/diff.js')).command,
   exec: async () => (await import('./commands/exec.js')).command,
   export: async () => (await import('./commands/export.js')).command,
@@ -28,8 +29,9 @@ export const commands: Record<string, CommandLoader> = {
   ps: async () => (await import('./commands/ps.js')).command,
   pull: async () => (await import('./commands/pull.js')).command,
   push: async () => (await import('./commands/push.js')).command,
-  rmi: async () => (await import('./commands/rmi.js')).command,
+  rename: async () => (await import('./commands/rename.js')).command,
   rm: async () => (await import('./commands/rm.js')).command,
+  rmi: async () => (await import('./commands/rmi.js')).command,
   run: async () => (await import('./commands/run.js')).command,
   save: async () => (await import('./commands/save.js')).command,
   stats: async () => (await import('./commands/stats.js')).command,
@@ -39,6 +41,7 @@ export const commands: Record<string, CommandLoader> = {
   top: async () => (await import('./commands/top.js')).command,
   unpause: async () => (await import('./commands/unpause.js')).command,
   version: async () => (await import('./commands/version.js')).command,
+  volume: async () => (await import('./commands/volume.js')).command,
   wait: async () => (await import('./commands/wait.js')).command,
 };
 

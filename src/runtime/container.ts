@@ -146,7 +146,8 @@ export async function runAttached(req: RunRequest): Promise<number> {
         keep = true;
         await save({ status: 'running', process: await processRef(child.pid).catch(() => ({ pid: child.pid, startTime: '' })) });
       },
-      pid1: (pid) => void save({ pid1: pid }).then(() => req.lifecycle?.running(pid)),
+      pid1: (pid) => void save({ pid1: pid }),
+      execd: () => void saving.then(() => req.lifecycle?.running(state?.pid1 ?? 0)),
     });
     await saving;
     state = { ...state, status: 'exited', exitStatus: status, ...((await attached.cgroup.oomKilled()) ? { oomKilled: true } : {}) }; // limits: OOMKilled
@@ -222,7 +223,7 @@ async function runBoxinit(
   spec: ContainerSpec,
   config: ReturnType<typeof toBoxinitConfig>,
   cleanup: Cleanup,
-  events: { started(child: AttachedChild): Promise<void>; pid1(pid: number): void },
+  events: { started(child: AttachedChild): Promise<void>; pid1(pid: number): void; execd?(): void },
 ): Promise<number> {
   const [program, ...args] = boxinitArgv(config);
   const encoded = encodeBoxinitConfig(config);
@@ -297,6 +298,8 @@ async function runBoxinit(
     reportPipe.on('error', () => resolve());
   });
   await events.started(child);
+  // the report's EOF without a failure: the command was exec'd
+  void reportDone.then(() => (parseBoxinitReport(reportText).failure ? undefined : events.execd?.()));
   const [exit] = await Promise.all([child.exited, reportDone]);
 
   const report = parseBoxinitReport(reportText);

@@ -101,6 +101,11 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
   });
 
   it('wait prints the exit code; kill -s delivers the signal; rm refuses a running container without -f', async () => {
+    // a command that cannot be exec'd fails run -d itself, as Docker's does
+    const bad = await tsb(h, ['run', '-d', '--network', 'none', '--rootfs', h.rootfs.dir, 'nosuchcmd']);
+    expect(bad.code).toBe(127);
+    expect(bad.stderr).toMatch(/nosuchcmd: not found/);
+    expect(bad.stdout).toBe('');
     const a = await detached(['sh', '-c', 'sleep 0.3; exit 3']);
     expect((await tsb(h, ['wait', a])).stdout).toBe('3\n');
     const row = JSON.parse((await tsb(h, ['ps', '-a', '--format', 'json'])).stdout.trim().split('\n').find((l) => l.includes(a.slice(0, 12))) as string);
@@ -119,6 +124,44 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
     expect(stateOf(h, c)).toBeUndefined();
     expect(containerCgroups([a, b, c])).toEqual([]);
     for (const x of [a, b]) expect((await tsb(h, ['rm', x])).code).toBe(0);
+  });
+
+  it('rename moves the name; port shows the bound port, reachable as soon as run -d returned', async () => {
+    const r = await tsb(h, ['run', '-d', '--name', 'lc-old', '-p', '127.0.0.1::80', '--rootfs', h.rootfs.dir, 'sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 80 -h /www']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    ids.push(id);
+    const port = (await tsb(h, ['port', 'lc-old', '80/tcp'])).stdout.trim();
+    expect(port).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect((await tsb(h, ['port', 'lc-old'])).stdout).toBe(`80/tcp -> ${port}\n`);
+    const body = await until(async () => {
+      try {
+        return (await (await fetch(`http://${port}/`)).text()) === 'served\n';
+      } catch {
+        return false;
+      }
+    }, 10_000).then(() => true);
+    expect(body).toBe(true);
+    expect((await tsb(h, ['rename', 'lc-old', 'lc-new'])).code).toBe(0);
+    expect((await tsb(h, ['inspect', 'lc-new'])).stdout).toContain('"Name": "/lc-new"');
+    expect((await tsb(h, ['inspect', 'lc-old'])).code).not.toBe(0);
+    expect((await tsb(h, ['ps'])).stdout).toMatch(/127\.0\.0\.1:\d+->80\/tcp +lc-new\n/);
+    expect((await tsb(h, ['rm', '-f', 'lc-new'])).code).toBe(0);
+    // both names are free again
+    expect((await tsb(h, ['rename', id, 'x'])).code).not.toBe(0);
+    const again = await detached(['--name', 'lc-new', 'true']);
+    expect((await tsb(h, ['wait', 'lc-new'])).stdout).toBe('0\n');
+    expect((await tsb(h, ['rm', again])).code).toBe(0);
+  });
+
+  it('logs -f follows the output until the container ends', async () => {
+    const id = await detached(['sh', '-c', 'echo a; sleep 1; echo b >&2; sleep 0.5; echo c']);
+    const t0 = Date.now();
+    const f = await tsb(h, ['logs', '-f', id]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    expect(f).toMatchObject({ code: 0, stdout: 'a\nc\n', stderr: 'b\n' });
+    expect((await tsb(h, ['logs', '--tail', '2', id])).stdout).toBe('c\n');
+    expect((await tsb(h, ['rm', id])).code).toBe(0);
   });
 
   it('run -d --rm removes the container once it exits', async () => {

@@ -4,13 +4,13 @@
 // were. --network none (a netns with only lo) where networking is not the point;
 // the -d cycles use the bridge (a veth each). A cgroup parent of the test's
 // own makes its cgroups countable while other tsbuild users share the host.
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNetworkState } from '../../src/runtime/network/host-state.js';
 import { netnsDir } from '../../src/runtime/network/run-dir.js';
 import { missing } from '../helpers/requires.js';
-import { links, mountCount, openFds, tsb } from './lifecycle-harness.js';
+import { links, openFds, tsb } from './lifecycle-harness.js';
 import { containerIds, makeHarness, type Harness } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox');
@@ -30,6 +30,11 @@ function parentChildren(): string[] {
 async function ourAllocations(): Promise<string[]> {
   const s = await readNetworkState();
   return Object.values(s.allocations).filter((a) => a.owner.pid === process.pid).map((a) => a.id);
+}
+
+/** the mount table (host-wide: other users' mounts come and go; ours name our temp dirs or a netns) */
+function mounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
 }
 
 function netnsEntries(): string[] {
@@ -55,7 +60,7 @@ describe.skipIf(!!why)('LEAK TEST (slow): 200 run --rm and 20 run -d/stop/rm cyc
   it('200 x run --rm --network none', async () => {
     // one warm-up run: first-use state (store dirs, seccomp cache) is not a leak
     expect((await tsb(h, ['run', '--rm', '--network', 'none', '--cgroup-parent', PARENT, '--rootfs', h.rootfs.dir, 'true'])).code).toBe(0);
-    const before = { mounts: mountCount(), fds: openFds(), links: links(), netns: netnsEntries() };
+    const before = { mounts: mounts(), fds: openFds(), links: links(), netns: netnsEntries() };
     const t0 = Date.now();
     for (let i = 0; i < 200; i++) {
       const r = await tsb(h, ['run', '--rm', '--network', 'none', '--cgroup-parent', PARENT, '--rootfs', h.rootfs.dir, 'sh', '-c', `echo ${i}`]);
@@ -63,7 +68,7 @@ describe.skipIf(!!why)('LEAK TEST (slow): 200 run --rm and 20 run -d/stop/rm cyc
     }
     const ms = Date.now() - t0;
     console.log(`LEAK TEST: 200 run --rm cycles in ${ms} ms (${(ms / 200).toFixed(0)} ms each)`);
-    expect(mountCount()).toBe(before.mounts);
+    expect(mounts().filter((l) => !before.mounts.includes(l) && (l.includes(h.tmp) || l.includes(path.dirname(h.rootfs.dir)) || l.includes(netnsDir())))).toEqual([]);
     expect(openFds()).toBe(before.fds);
     expect(links().filter((l) => !before.links.includes(l))).toEqual([]);
     expect(netnsEntries().filter((n) => !before.netns.includes(n))).toEqual([]);
@@ -73,7 +78,7 @@ describe.skipIf(!!why)('LEAK TEST (slow): 200 run --rm and 20 run -d/stop/rm cyc
   }, 900_000);
 
   it('20 x run -d (bridge) / stop / rm', async () => {
-    const before = { mounts: mountCount(), fds: openFds(), links: links(), netns: netnsEntries() };
+    const before = { mounts: mounts(), fds: openFds(), links: links(), netns: netnsEntries() };
     const t0 = Date.now();
     for (let i = 0; i < 20; i++) {
       const r = await tsb(h, ['run', '-d', '--cgroup-parent', PARENT, '--rootfs', h.rootfs.dir, 'sleep', '1000']);
@@ -86,7 +91,7 @@ describe.skipIf(!!why)('LEAK TEST (slow): 200 run --rm and 20 run -d/stop/rm cyc
     }
     const ms = Date.now() - t0;
     console.log(`LEAK TEST: 20 run -d/stop/rm cycles in ${ms} ms (${(ms / 20).toFixed(0)} ms each)`);
-    expect(mountCount()).toBe(before.mounts);
+    expect(mounts().filter((l) => !before.mounts.includes(l) && (l.includes(h.tmp) || l.includes(path.dirname(h.rootfs.dir)) || l.includes(netnsDir())))).toEqual([]);
     expect(openFds()).toBe(before.fds);
     expect(links().filter((l) => !before.links.includes(l))).toEqual([]);
     expect(netnsEntries().filter((n) => !before.netns.includes(n))).toEqual([]);

@@ -13,6 +13,7 @@ import { runAttached, type RootfsSource } from '../../runtime/container.js';
 import type { CommandContext } from '../command.js';
 import { lifecycleRunFlags, runDetached } from '../../runtime/lifecycle/detach.js';
 import type { LifecycleHooks } from '../../runtime/lifecycle/hooks.js';
+import { expandVolumeFlags, imageVolumeMounts } from '../../runtime/lifecycle/volumes.js';
 
 const flags = [...runFlags, ...lifecycleRunFlags];
 
@@ -29,6 +30,7 @@ export const command: Command = {
 export async function runContainer(ctx: CommandContext, argv: string[], lifecycle?: LifecycleHooks): Promise<number> {
     const parsed = parseArgs(argv, flags, { stopAtPositional: true });
     if (parsed.flags.get('detach') === true && !lifecycle) return runDetached(ctx, argv);
+    if (parsed.flags.has('volume')) parsed.flags.set('volume', expandVolumeFlags(ctx.root, parsed.flags.get('volume') as string[]));
     const options = toRunOptions(parsed);
     const envFileEntries: string[] = [];
     for (const file of options.envFiles) {
@@ -39,6 +41,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
       envFileEntries.push(...parseEnvFile(file, text, ctx.env));
     }
     const resolved = await resolveRootfs(ctx.root, options, ctx.env);
+    options.mounts.push(...imageVolumeMounts(ctx.root, (resolved.image as { Volumes?: Record<string, unknown> }).Volumes, options.mounts));
     try {
       return await runAttached({
         root: ctx.root,

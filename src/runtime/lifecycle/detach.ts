@@ -13,6 +13,8 @@ import type { CommandContext } from '../../cli/command.js';
 import { TsbuildError } from '../../errors.js';
 import { newContainerId } from '../container.js';
 import { containerDir, containersDir, readState } from '../state.js';
+import { readLogFile } from './log-file.js';
+import { LOG_FILE } from './monitor.js';
 import { readRecord } from './record.js';
 
 export const lifecycleRunFlags: readonly FlagSpec[] = [
@@ -66,8 +68,9 @@ export async function runDetached(ctx: CommandContext, runArgv: readonly string[
       if (exited) {
         // a --rm container that ran and went already: it did start
         if (exited.code === 0 && !existsSync(dir)) break;
-        const out = readFileSync(outFile, 'utf8');
-        ctx.stderr.write(out);
+        ctx.stderr.write(readFileSync(outFile, 'utf8'));
+        // what the container itself said (e.g. the command was not found)
+        for (const e of readLogFile(path.join(dir, LOG_FILE)).entries) (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(e.log);
         const state = await readState(dir);
         return state?.exitStatus ?? (exited.code && exited.code !== 0 ? exited.code : 125);
       }

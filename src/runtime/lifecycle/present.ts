@@ -55,7 +55,7 @@ export function commandText(argv: readonly string[], full: boolean): string {
 }
 
 export function containerName(v: ContainerView): string {
-  return v.state.name ?? v.id.slice(0, 12);
+  return v.record?.name ?? v.state.name ?? v.id.slice(0, 12);
 }
 
 export interface PsRow {

@@ -40,6 +40,8 @@ export interface LifecycleRecord {
   exec?: ExecTemplate;
   /** the overlay's read-only layers, topmost first (diff, commit, export) */
   lowers?: string[];
+  /** the name after a `rename` (state.json keeps the name the run was given) */
+  name?: string;
   /** set by `pause` */
   paused?: boolean;
 }

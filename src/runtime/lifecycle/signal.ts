@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { TsbuildError, usageError } from '../../errors.js';
-import { isAlive, processStartTime, readState, releaseName, type ContainerState } from '../state.js';
+import { isAlive, nameOwner, processStartTime, readState, releaseName, type ContainerState } from '../state.js';
 import type { ContainerView } from './lookup.js';
 import { unpauseContainer } from './resources.js';
 
@@ -98,5 +98,7 @@ export async function removeContainer(root: string, v: ContainerView, force: boo
     if (!(await waitStopped(v, 15_000))) throw new TsbuildError('runtime', 'STOP_TIMEOUT', `container ${v.id.slice(0, 12)} did not stop`);
   }
   await rm(v.dir, { recursive: true, force: true });
-  if (v.state.name) await releaseName(root, v.state.name);
+  for (const name of new Set([v.state.name, v.record?.name])) {
+    if (name && (await nameOwner(root, name)) === v.id) await releaseName(root, name);
+  }
 }

@@ -1,0 +1,56 @@
+// `cp` between a running container and the host. The container's root is
+// /proc/PID1/root (its mounts included); the container is frozen while the
+// copy runs so that none of its processes can swap a path for a symlink
+// between the resolution and the copy.
+import { lstatSync } from 'node:fs';
+import path from 'node:path';
+import { TsbuildError } from '../../errors.js';
+import { freeze, thaw } from '../cgroups/control.js';
+import { processStartTime } from '../state.js';
+import type { ContainerView } from './lookup.js';
+import { cgroupOf } from './resources.js';
+import { copyTree, resolveInRoot } from './scoped-path.js';
+
+async function withFrozenRoot<T>(v: ContainerView, f: (root: string) => T): Promise<T> {
+  const pid1 = v.state.pid1;
+  if (!v.running || pid1 === undefined) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running (cp needs a running container)`);
+  const h = v.record?.paused ? undefined : await cgroupOf(v);
+  if (h) await freeze(h);
+  try {
+    // PID 1 is the child of the recorded process: still the same container
+    if ((await processStartTime(v.state.process?.pid ?? -1)) !== v.state.process?.startTime) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+    return f(`/proc/${pid1}/root`);
+  } finally {
+    if (h) await thaw(h);
+  }
+}
+
+const exists = (p: string) => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+};
+
+/** container SRC → host DST (docker cp semantics: into DST when it is a directory) */
+export async function copyFromContainer(v: ContainerView, src: string, dst: string): Promise<void> {
+  await withFrozenRoot(v, (root) => {
+    const from = resolveInRoot(root, src, { keepLast: true });
+    if (!exists(from)) throw new TsbuildError('usage', 'CP_NO_SOURCE', `${v.id.slice(0, 12)}:${src}: no such file or directory in the container`);
+    const d = exists(dst);
+    copyTree(from, d?.isDirectory() ? path.join(dst, path.basename(from)) : dst);
+  });
+}
+
+/** host SRC → container DST */
+export async function copyToContainer(v: ContainerView, src: string, dst: string): Promise<void> {
+  if (!exists(src)) throw new TsbuildError('usage', 'CP_NO_SOURCE', `${src}: no such file or directory`);
+  await withFrozenRoot(v, (root) => {
+    const to = resolveInRoot(root, dst);
+    const d = exists(to);
+    const parent = exists(path.dirname(to));
+    if (!d && !parent?.isDirectory()) throw new TsbuildError('usage', 'CP_NO_DEST', `${v.id.slice(0, 12)}:${dst}: the parent directory does not exist in the container`);
+    copyTree(src, d?.isDirectory() ? path.join(to, path.basename(src)) : to);
+  });
+}
