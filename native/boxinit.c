@@ -911,11 +911,20 @@ static void parent_of_pid1(void) {
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
   if (sigprocmask(SIG_BLOCK, &set, &old) < 0) fail("fork", "block signals");
   if (chdir("/") < 0) fail("fork", "chdir /");
+  /* PID 1 cannot getppid() its parent (outside its pid namespace: 0), so the
+   * parent holds the write end of this pipe for its whole life: a hang-up
+   * after PR_SET_PDEATHSIG means the parent died before the setting took */
+  int life[2];
+  if (pipe2(life, O_CLOEXEC) < 0) fail("fork", "pipe");
   pid_t child = fork();
   if (child < 0) fail("fork", "fork PID 1");
   if (child == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
+    close(life[1]);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("fork", "set the parent-death signal");
+    struct pollfd hup = {.fd = life[0], .events = POLLIN};
+    if (poll(&hup, 1, 0) != 0) _exit(FAILED_STATUS); /* parent already gone (or a broken pipe) */
+    close(life[0]);
     /* visible in the container's /proc from now on: not ptrace-able, no /proc/PID/mem or fd access */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("dumpable", "make the process non-dumpable");
     return;
@@ -923,8 +932,11 @@ static void parent_of_pid1(void) {
   char line[96];
   int len = snprintf(line, sizeof line, "{\"event\":\"pid\",\"pid\":%d}\n", (int)child);
   write_all(report_fd, line, (size_t)len);
-  /* keep nothing of the container: its config, report and stdio belong to PID 1 */
-  syscall(SYS_close_range, 3U, ~0U, 0);
+  /* keep nothing of the container: its config, report and stdio belong to PID 1
+   * (only the write end of the life pipe stays, for as long as this process lives) */
+  close(life[0]);
+  if (life[1] > 3) syscall(SYS_close_range, 3U, (unsigned)life[1] - 1U, 0);
+  syscall(SYS_close_range, (unsigned)life[1] + 1U, ~0U, 0);
   int null = open("/dev/null", O_RDWR);
   if (null >= 0) {
     for (int fd = 0; fd < 3; fd++) dup2(null, fd);
@@ -973,6 +985,23 @@ static void run_from_sealed_copy(char **argv) {
   fail("clone_binary", "exec the sealed copy");
 }
 
+/* Stage 2's parent is tsbuild (stage 1, nsenter and unshare exec on in the
+ * same pid): when tsbuild dies, even by SIGKILL, this process gets SIGKILL,
+ * and PID 1 follows it (its own parent-death signal), so the container never
+ * outlives tsbuild. If tsbuild died before the setting took, this process was
+ * re-parented already: a changed parent, or a report pipe nobody reads any
+ * more, means exit. The setting survives the exec of the sealed copy (same
+ * credentials, no set-uid), which sets it again on its way through. */
+static void die_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("parent_death", "set the parent-death signal");
+  struct pollfd reader = {.fd = report_fd, .events = 0};
+  if (getppid() != parent || (report_fd >= 0 && poll(&reader, 1, 0) > 0 && (reader.revents & POLLERR))) {
+    dprintf(2, "boxinit: parent_death: tsbuild is gone, not starting the container\n");
+    _exit(FAILED_STATUS);
+  }
+}
+
 /* `--exec`: a new process in a running container (namespaces joined by nsenter --no-fork) */
 static void __attribute__((noreturn)) exec_into(int argc, char **argv) {
   /* nsenter joined every namespace but the mount namespace, which would hide
@@ -1006,6 +1035,7 @@ int main(int argc, char **argv) {
   int stage2 = !strcmp(argv[1], "--stage2"), exec_mode = !strcmp(argv[1], "--exec");
   /* stage 1 hands fds 3 and 4 on through unshare/nsenter; the later stages close them on exec */
   if (!stage2 && !exec_mode) return stage1(argc, argv);
+  if (stage2) die_with_parent();
   run_from_sealed_copy(argv);
   if (report_fd >= 0) fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   if (exec_mode) exec_into(argc, argv);

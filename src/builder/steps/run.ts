@@ -1,8 +1,11 @@
 // RUN: the command in a container made from the runtime's parts — an
 // overlay of the parent layers plus a fresh upper dir, new pid/mount/uts/
-// ipc/net/cgroup namespaces (no net namespace for --network=host), Docker's
-// default capabilities and seccomp profile, set up by boxinit. The stage's
-// env (ARGs included), user and workdir; --mount cache/bind/tmpfs/secret.
+// ipc/net/cgroup namespaces, Docker's default capabilities and seccomp
+// profile, set up by boxinit. Network: by default the bridge (a netns from
+// the runtime's network module with eth0, an address, a default route and
+// outbound NAT; released after the step), `none` only lo, `host` the host's.
+// The stage's env (ARGs included), user and workdir; --mount
+// cache/bind/tmpfs/secret.
 // Output streams line by line to the progress events. On success the upper
 // dir is left for snapshot.ts to commit; mount-point stubs boxinit had to
 // create are removed first so they do not end up in the layer.
@@ -10,7 +13,7 @@
 // Adapter note: the runtime's runAttached() is made for `tsbuild run` (it
 // owns the container dir and removes the upper dir), so this builds the
 // BoxinitConfig itself from the runtime's exported pieces.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -19,9 +22,11 @@ import { boxinitArgv, CONFIG_FD, DEFAULT_NAMESPACES, DOCKER_MASKED_PATHS, DOCKER
 import { resolveCapabilities } from '../../runtime/capabilities.js';
 import { Cleanup } from '../../runtime/cleanup.js';
 import { hostnameFile, hostsFile, resolvConfFile } from '../../runtime/hosts.js';
+import { setUpNetwork } from '../../runtime/network/container-network.js';
 import { overlayOptions } from '../../runtime/overlay.js';
 import { readRootfsFile } from '../../runtime/rootfs-files.js';
 import { loadSeccompProgram } from '../../runtime/seccomp-choice.js';
+import { processRef } from '../../runtime/state.js';
 import { spawnAttached } from '../../runtime/sys/exec.js';
 import { resolveUser } from '../../runtime/user.js';
 import { withFileLock } from '../../image/lock.js';
@@ -193,10 +198,26 @@ export async function runStep(req: RunRequest): Promise<string> {
     const seccomp = await loadSeccompProgram({ kind: 'default' }, caps.bounding);
     const { mounts, env: secretEnv, stubs } = await prepareMounts(req, cleanup);
 
+    // default: the bridge, as `tsbuild run`; released (veth, netns, address) when the step ends
+    let netnsPath: string | undefined;
+    const hosts = [{ ip: '127.0.0.1', names: ['buildkitsandbox'] }];
+    if (op.network === 'default') {
+      const network = await setUpNetwork({
+        id: randomBytes(32).toString('hex'),
+        options: { mode: 'bridge', publish: [], publishAll: false },
+        exposed: [],
+        hostname: 'buildkitsandbox',
+        owner: await processRef(process.pid),
+      });
+      cleanup.defer('release the build network', () => network.release());
+      netnsPath = network.netnsPath;
+      hosts.push(...network.hosts);
+    }
+
     const files = { hostname: path.join(req.workDir, 'hostname'), hosts: path.join(req.workDir, 'hosts'), resolvConf: path.join(req.workDir, 'resolv.conf') };
     const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => undefined);
     await writeFile(files.hostname, hostnameFile('buildkitsandbox'));
-    await writeFile(files.hosts, hostsFile([{ ip: '127.0.0.1', names: ['buildkitsandbox'] }]));
+    await writeFile(files.hosts, hostsFile(hosts));
     await writeFile(files.resolvConf, resolvConfFile(hostResolv));
 
     const env = [...op.env, ...secretEnv];
@@ -222,6 +243,7 @@ export async function runStep(req: RunRequest): Promise<string> {
       init: false,
       cgroupProcs: [],
       namespaces: op.network === 'host' ? DEFAULT_NAMESPACES.filter((n) => n !== 'net') : DEFAULT_NAMESPACES,
+      ...(netnsPath !== undefined ? { netnsPath } : {}),
     };
 
     const tail: string[] = [];
