@@ -81,6 +81,12 @@ export async function pruneStore(store: ImageStore, options: PruneOptions = {}):
       }
     };
 
+    // temp files of session registrations interrupted by a kill
+    for (const name of await readdir(store.writersDir).catch(() => [] as string[])) {
+      const p = path.join(store.writersDir, name);
+      if (name.startsWith('.') && (await oldEnough(p))) await remove(p, result.removedTemp, p);
+    }
+
     // mark
     const blobs = new Set<string>();
     const diffIds = new Set<string>();

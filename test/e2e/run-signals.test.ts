@@ -98,8 +98,8 @@ describe.skipIf(!!why)('tsbuild run: signals and crashes', () => {
     const proc = (state.process as { pid: number }).pid;
     child.kill('SIGKILL');
     await done;
-    // orphaned, the container is still there
-    expect(alive(proc)).toBe(true);
+    // the container dies with tsbuild (boxinit's parent-death signal), but its
+    // state and layer dirs stay until the next command reclaims them
     expect(existsSync(path.join(h.root, 'containers', id))).toBe(true);
 
     const next = await runRm(h, ['true']);
