@@ -42,7 +42,7 @@ export async function reclaimStale(root: string): Promise<ReclaimResult> {
     if (await isAlive(state.process)) {
       const p = state.process as NonNullable<ContainerState['process']>;
       // re-check the start time right before the kill: never hit a recycled pid
-      if ((await processStartTime(p.pid)) === p.startTime) {
+      if (p.pid > 1 && (await processStartTime(p.pid)) === p.startTime) {
         try {
           process.kill(p.pid, 'SIGKILL');
           result.killed.push(id);

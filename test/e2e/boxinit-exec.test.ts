@@ -79,13 +79,20 @@ describe.skipIf(!!why)('boxinit --exec', () => {
     let pid1 = 0;
     let container!: ReturnType<typeof runBoxinit>;
     // exec only into a container whose command runs (its setup — pivot_root — is done)
+    // the pid report and the command's output travel on different pipes: wait for both
+    let pidKnown!: () => void;
+    const gotPid = new Promise<void>((res) => (pidKnown = res));
     const started = new Promise<void>((res) => {
       container = runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'echo marker > /inside; echo started; exec sleep 20']), {
-        onPid: (p) => (pid1 = p),
+        onPid: (p) => {
+          pid1 = p;
+          pidKnown();
+        },
         onSpawn: (child) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && res()),
       });
     });
-    await started;
+    await Promise.all([started, gotPid]);
+    expect(pid1).toBeGreaterThan(1);
     try {
       const r = await execInto(
         execConfig(pid1, ['/bin/sh', '-c', 'echo pid=$$; hostname; cat /inside; tr "\\0" " " < /proc/1/cmdline; echo; grep -E "^(CapEff|Seccomp):" /proc/self/status; id -u; pwd'], {
@@ -107,7 +114,8 @@ describe.skipIf(!!why)('boxinit --exec', () => {
       expect(missingCmd.status).toBe(127);
       expect(missingCmd.report.error?.message).toBe('exec: nope: not found');
     } finally {
-      process.kill(pid1, 'SIGKILL');
+      // never kill(0) or kill(-1): that would hit the test runner's own process group
+      if (pid1 > 1) process.kill(pid1, 'SIGKILL');
       expect((await container).status).toBe(137);
     }
   });

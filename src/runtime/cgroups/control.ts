@@ -135,6 +135,7 @@ export async function removeCgroup(h: CgroupHandle, o: Opts & { timeoutMs?: numb
   let left = dirs;
   while (left.length > 0) {
     for (const pid of await cgroupPids({ ...h, dirs: Object.fromEntries(left.map((d, i) => [String(i), d])) }, { fs })) {
+      if (pid <= 1) continue; // never kill(0)/kill(1): only real pids of the container
       try {
         fs.kill(pid, 'SIGKILL');
       } catch {

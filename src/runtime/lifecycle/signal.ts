@@ -44,6 +44,7 @@ export async function signalContainer(v: ContainerView, sig: string): Promise<vo
   const name = signalName(sig);
   let target = p.pid;
   if (name !== 'SIGKILL' && !FORWARDED.has(name) && v.state.pid1 !== undefined && parentOf(v.state.pid1) === p.pid) target = v.state.pid1;
+  if (target <= 1) throw new TsbuildError('internal', 'BAD_PID', `container ${v.id.slice(0, 12)} has no valid process id (${target})`);
   try {
     process.kill(target, name as NodeJS.Signals);
   } catch (err) {
