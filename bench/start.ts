@@ -70,8 +70,8 @@ try {
   // tsbuild: the image imported into a private store
   const tsRoot = path.join(tmp, 'tsbuild');
   sh(process.execPath, [dist, '--root', tsRoot, 'import', tar, 'bench-bb:1']);
-  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', 'bench-bb:1', '/bin/true'], times: [] });
-  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--rootfs', rootfs, '/bin/true'], times: [] });
+  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
+  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'], times: [] });
 
   // podman with runc, vfs and overlay, each in its own root
   if (has('podman')) {

@@ -25,6 +25,9 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -75,6 +78,7 @@ struct config {
   int sysfs_rw, readonly_root, no_new_privs, init, tty, cgroupfs;
   unsigned short rows, cols;
   char *hostname, *cwd;
+  int loopback_up;
   uid_t uid;
   gid_t gid;
   gid_t *groups;
@@ -244,6 +248,8 @@ static void read_config(void) {
       strv_push(&cfg.files, field(&cur, end));
     } else if (!strcmp(key, "hostname")) {
       cfg.hostname = val;
+    } else if (!strcmp(key, "loopback_up")) {
+      cfg.loopback_up = 1;
     } else if (!strcmp(key, "readonly_root")) {
       cfg.readonly_root = 1;
     } else if (!strcmp(key, "cwd")) {
@@ -1024,6 +1030,20 @@ static void __attribute__((noreturn)) exec_into(int argc, char **argv) {
   secure_and_run();
 }
 
+/* --network none: bring up `lo` in the fresh network namespace (what `ip link
+ * set lo up` would do, without launching a process) */
+static void loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("loopback", "socket");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) fail("loopback", "SIOCGIFFLAGS lo");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) fail("loopback", "SIOCSIFFLAGS lo");
+  close(fd);
+}
+
 int main(int argc, char **argv) {
   if (fcntl(REPORT_FD, F_GETFD) >= 0) report_fd = REPORT_FD;
   if (argc < 2) {
@@ -1056,6 +1076,7 @@ int main(int argc, char **argv) {
   if (cfg.tty) alloc_pty(1);
   pivot();
   if (cfg.hostname && sethostname(cfg.hostname, strlen(cfg.hostname)) < 0) fail("hostname", "sethostname %s", cfg.hostname);
+  if (cfg.loopback_up) loopback_up();
   if (!cfg.tty && setsid() < 0) fail("setsid", "setsid");
   close_fds();
   enter_cwd();

@@ -73,6 +73,7 @@
 //             (cgroup v1 controllers on a tmpfs, cgroup2 at unified/; pure v2: cgroup2)
 //   file*     "DEST\0SOURCE" bind a host file (e.g. /etc/hosts prepared by TS) on DEST
 //   hostname  string
+//   loopback_up 1 (bring `lo` up: set when the net namespace is boxinit's own)
 //   readonly_root "1"
 //   cwd       absolute container path (created when missing, must stay inside the root)
 //   arg*      argv of the command (arg[0] is looked up in PATH of the env, as execvp)
@@ -307,6 +308,8 @@ export function encodeBoxinitConfig(c: BoxinitConfig): Buffer {
   checkString('hostname', c.hostname);
   if (c.hostname !== '') out.push(record('hostname', c.hostname));
   if (c.readonlyRoot) out.push(record('readonly_root', '1'));
+  // a fresh network namespace made by unshare has `lo` down: boxinit brings it up
+  if (c.namespaces.includes('net') && c.netnsPath === undefined) out.push(record('loopback_up', '1'));
   out.push(...processRecords(c));
   if (c.init) out.push(record('init', '1'));
   out.push(record('end', ''));

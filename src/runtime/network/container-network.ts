@@ -95,6 +95,14 @@ async function ensureBridge(s: NetworkState, subnet: Subnet): Promise<void> {
 export async function setUpNetwork(req: NetworkRequest): Promise<ContainerNetwork> {
   const mode = req.options.mode;
   if (mode === 'host') return { mode, shareHost: true, ports: [], hosts: [], release: async () => undefined };
+  // none: boxinit's own `unshare --net` makes the namespace and brings `lo` up itself (no persistent netns, no `ip` launches)
+  if (mode === 'none') {
+    // still reclaim what a killed tsbuild left (a lock and a state read; no process launches unless there is something stale)
+    await updateNetworkState(async (s) => {
+      await reclaimAllocations(s);
+    });
+    return { mode, shareHost: false, ports: [], hosts: [], release: async () => undefined };
+  }
   const subnet = req.subnet ?? DEFAULT_SUBNET;
   const netns = path.join(netnsDir(), req.id);
   const { hostEnd, peer } = vethNames(req.id);
@@ -129,11 +137,8 @@ export async function setUpNetwork(req: NetworkRequest): Promise<ContainerNetwor
   });
   try {
     await createNetns(netns);
-    if (mode === 'none') await ipBatchIn(netns, 'link set lo up\n');
-    else {
-      await ipBatch(vethHostScript(hostEnd, peer, netns));
-      await ipBatchIn(netns, containerScript(peer, ip as string, subnet));
-    }
+    await ipBatch(vethHostScript(hostEnd, peer, netns));
+    await ipBatchIn(netns, containerScript(peer, ip as string, subnet));
     let ports: PortMapping[] = [];
     if (mode === 'bridge' && mappings.length > 0) {
       const proxies = await startPortProxies(mappings, ip as string);
