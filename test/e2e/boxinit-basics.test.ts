@@ -3,48 +3,20 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
+import { describe, expect, it } from 'vitest';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
-import { baseConfig, hostMountinfo, overlayRoot, runBoxinit, type OverlayRoot } from '../helpers/boxinit-run.js';
-import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { missing } from '../helpers/requires.js';
+import { baseConfig, boxinitSkipReason, runBoxinit, useBoxinitHarness } from '../helpers/boxinit-run.js';
 
-const why = missing('root', 'overlay', 'unshare', 'busybox', 'cc') ?? (() => {
-  try {
-    boxinitPath();
-    return undefined;
-  } catch {
-    return 'native/build/boxinit not built (npm run build:native)';
-  }
-})();
+const why = boxinitSkipReason('root', 'overlay', 'unshare', 'busybox', 'cc');
 
 describe.skipIf(!!why)('boxinit basics', () => {
-  let busybox: BusyboxRootfs;
-  let root: OverlayRoot;
-  let mountsBefore: string[];
 
-  beforeAll(() => {
-    busybox = makeBusyboxRootfs();
-  });
-  afterAll(() => busybox?.cleanup());
-  beforeEach(() => {
-    root = overlayRoot(busybox.dir);
-    mountsBefore = hostMountinfo(root.base, busybox.dir);
-  });
-  afterEach(() => {
-    try {
-      // nothing mounted on the host, before or after a container
-      expect(hostMountinfo(root.base, busybox.dir)).toEqual(mountsBefore);
-    } finally {
-      root.cleanup();
-    }
-  });
+  const h = useBoxinitHarness();
 
   const sh = (script: string) => ['/bin/sh', '-c', script];
 
   it('runs the command as PID 1 with its own hostname and only loopback', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, sh('echo pid=$$; hostname; cat /proc/net/dev')));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, sh('echo pid=$$; hostname; cat /proc/net/dev')));
     expect(r.status, r.stderr + r.reportText).toBe(0);
     expect(r.stdout).toMatch(/^pid=1\nboxtest\n/);
     const ifaces = r.stdout.split('\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]!.trim());
@@ -54,7 +26,7 @@ describe.skipIf(!!why)('boxinit basics', () => {
   });
 
   it("has Docker's capability sets and seccomp mode 2 for root", async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/grep', '-E', '^(Cap|Seccomp:|NoNewPrivs)', '/proc/self/status']));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/grep', '-E', '^(Cap|Seccomp:|NoNewPrivs)', '/proc/self/status']));
     expect(r.status, r.reportText).toBe(0);
     expect(r.stdout).toContain('CapInh:\t0000000000000000');
     expect(r.stdout).toContain('CapPrm:\t00000000a80425fb');
@@ -67,7 +39,7 @@ describe.skipIf(!!why)('boxinit basics', () => {
 
   it('a non-root user gets no effective or permitted capabilities; groups and no_new_privs apply', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('id; grep -E "^(Cap|NoNewPrivs)" /proc/self/status'), {
+      baseConfig(h.root.rootfs, sh('id; grep -E "^(Cap|NoNewPrivs)" /proc/self/status'), {
         uid: 1000,
         gid: 1000,
         additionalGids: [10],
@@ -84,48 +56,48 @@ describe.skipIf(!!why)('boxinit basics', () => {
   });
 
   it('shows a single / mount and no host path in mountinfo', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/cat', '/proc/self/mountinfo']));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/cat', '/proc/self/mountinfo']));
     expect(r.status, r.reportText).toBe(0);
     const lines = r.stdout.trim().split('\n');
     const mountPoints = lines.map((l) => l.split(' ')[4]);
     expect(mountPoints.filter((m) => m === '/')).toHaveLength(1);
     expect(lines.find((l) => l.split(' ')[4] === '/')).toMatch(/ overlay overlay /);
-    expect(r.stdout).not.toContain(root.base);
-    expect(r.stdout).not.toContain(busybox.dir);
+    expect(r.stdout).not.toContain(h.root.base);
+    expect(r.stdout).not.toContain(h.busybox.dir);
     expect(r.stdout).not.toContain(tmpdir());
     for (const m of ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/proc/sys']) expect(mountPoints).toContain(m);
   });
 
   it('passes exit statuses through: 0, N, 126, 127, 128+n', async () => {
-    expect((await runBoxinit(baseConfig(root.rootfs, ['/bin/true']))).status).toBe(0);
-    expect((await runBoxinit(baseConfig(root.rootfs, sh('exit 42')))).status).toBe(42);
+    expect((await runBoxinit(baseConfig(h.root.rootfs, ['/bin/true']))).status).toBe(0);
+    expect((await runBoxinit(baseConfig(h.root.rootfs, sh('exit 42')))).status).toBe(42);
 
-    const notFound = await runBoxinit(baseConfig(root.rootfs, ['no-such-command', 'x']));
+    const notFound = await runBoxinit(baseConfig(h.root.rootfs, ['no-such-command', 'x']));
     expect(notFound.status).toBe(127);
     expect(notFound.report.failure?.stage).toBe('exec');
     expect(notFound.report.error?.message).toBe('exec: no-such-command: not found');
     expect(notFound.report.exitStatus).toBe(127);
 
-    const absent = await runBoxinit(baseConfig(root.rootfs, ['/bin/nope']));
+    const absent = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/nope']));
     expect(absent.status).toBe(127);
 
-    const notExec = await runBoxinit(baseConfig(root.rootfs, ['/etc/passwd']));
+    const notExec = await runBoxinit(baseConfig(h.root.rootfs, ['/etc/passwd']));
     expect(notExec.status).toBe(126);
     expect(notExec.report.error?.message).toMatch(/exec: \/etc\/passwd: permission denied/i);
     expect(notExec.report.exitStatus).toBe(126);
 
     // PID 1 ignores signals it has no handler for, even SIGKILL from inside (as in Docker)
-    const selfKill = await runBoxinit(baseConfig(root.rootfs, sh('kill -9 $$; kill -TERM $$; echo alive')));
+    const selfKill = await runBoxinit(baseConfig(h.root.rootfs, sh('kill -9 $$; kill -TERM $$; echo alive')));
     expect(selfKill.status).toBe(0);
     expect(selfKill.stdout).toBe('alive\n');
 
     // ...but SIGKILL from the host kills it: 128+9
-    const killed = await runBoxinit(baseConfig(root.rootfs, ['/bin/sleep', '30']), { onPid: (pid) => process.kill(pid, 'SIGKILL') });
+    const killed = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/sleep', '30']), { onPid: (pid) => process.kill(pid, 'SIGKILL') });
     expect(killed.status).toBe(137);
   });
 
   it('reports a working directory under a file as a cwd failure', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/true'], { cwd: '/etc/passwd/sub' }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/true'], { cwd: '/etc/passwd/sub' }));
     expect(r.status).toBe(125);
     expect(r.report.failure?.stage).toBe('cwd');
     expect(r.report.failure?.errno).toBe(20); // ENOTDIR
@@ -134,28 +106,28 @@ describe.skipIf(!!why)('boxinit basics', () => {
   });
 
   it('creates a missing working directory inside the container', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/pwd'], { cwd: '/work/deep/dir' }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/pwd'], { cwd: '/work/deep/dir' }));
     expect(r.status, r.reportText).toBe(0);
     expect(r.stdout).toBe('/work/deep/dir\n');
-    expect(existsSync(path.join(root.base, 'upper', 'work', 'deep', 'dir'))).toBe(true);
-    expect(existsSync(path.join(busybox.dir, 'work'))).toBe(false);
+    expect(existsSync(path.join(h.root.base, 'upper', 'work', 'deep', 'dir'))).toBe(true);
+    expect(existsSync(path.join(h.busybox.dir, 'work'))).toBe(false);
   });
 
   it('resolves a symlinked working directory inside the container, never on the host', async () => {
-    const r1 = await runBoxinit(baseConfig(root.rootfs, sh('mkdir -p /x && ln -s /../../../../etc /x/up')));
+    const r1 = await runBoxinit(baseConfig(h.root.rootfs, sh('mkdir -p /x && ln -s /../../../../etc /x/up')));
     expect(r1.status).toBe(0);
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'pwd; ls'], { cwd: '/x/up' }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/sh', '-c', 'pwd; ls'], { cwd: '/x/up' }));
     expect(r.status, r.reportText).toBe(0);
     expect(r.stdout).toContain('passwd'); // the container's /etc
     expect(r.stdout).not.toContain('os-release'); // not the host's
   });
 
   it('writes go to a fresh upper layer; the lower stays untouched', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, sh('echo hi > /hello && rm /bin/true')));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, sh('echo hi > /hello && rm /bin/true')));
     expect(r.status, r.reportText).toBe(0);
-    expect(readFileSync(path.join(root.base, 'upper', 'hello'), 'utf8')).toBe('hi\n');
-    expect(existsSync(path.join(busybox.dir, 'bin', 'true'))).toBe(true);
-    expect(existsSync(path.join(busybox.dir, 'hello'))).toBe(false);
+    expect(readFileSync(path.join(h.root.base, 'upper', 'hello'), 'utf8')).toBe('hi\n');
+    expect(existsSync(path.join(h.busybox.dir, 'bin', 'true'))).toBe(true);
+    expect(existsSync(path.join(h.busybox.dir, 'hello'))).toBe(false);
   });
 
   it('applies a read-only root, bind and tmpfs mounts, and the /etc files', async () => {
@@ -168,7 +140,7 @@ describe.skipIf(!!why)('boxinit basics', () => {
       writeFileSync(path.join(host, 'hostname'), 'boxtest\n');
       const r = await runBoxinit(
         baseConfig(
-          root.rootfs,
+          h.root.rootfs,
           sh(
             'cat /mnt/ro/in.txt; touch /mnt/ro/x 2>/dev/null && echo ro-writable; echo w > /mnt/rw/out.txt; ' +
               'touch /scratch/t && echo tmpfs-ok; touch /x 2>/dev/null && echo root-writable; ' +
@@ -201,7 +173,7 @@ describe.skipIf(!!why)('boxinit basics', () => {
 
   it('reports a missing bind source as a mount failure', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, ['/bin/true'], {
+      baseConfig(h.root.rootfs, ['/bin/true'], {
         mounts: [{ type: 'bind', source: '/nonexistent/tsbuild', destination: '/mnt', options: [] }],
       }),
     );
@@ -213,7 +185,7 @@ describe.skipIf(!!why)('boxinit basics', () => {
   it('runs a dir rootfs (vfs driver) too', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsbuild-boxinit-vfs-'));
     try {
-      const r = await runBoxinit(baseConfig({ kind: 'dir', target: busybox.dir, path: busybox.dir }, sh('echo $$; ls /bin/busybox')));
+      const r = await runBoxinit(baseConfig({ kind: 'dir', target: h.busybox.dir, path: h.busybox.dir }, sh('echo $$; ls /bin/busybox')));
       expect(r.status, r.reportText).toBe(0);
       expect(r.stdout).toBe('1\n/bin/busybox\n');
     } finally {

@@ -2,23 +2,14 @@
 // user, capability and seccomp setup as `run`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boxinitExecArgv, encodeBoxinitExecConfig, type BoxinitExecConfig } from '../../src/runtime/boxinit-exec.js';
-import { boxinitPath, DEFAULT_NAMESPACES, parseBoxinitReport } from '../../src/runtime/boxinit-protocol.js';
+import { DEFAULT_NAMESPACES, parseBoxinitReport } from '../../src/runtime/boxinit-protocol.js';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
 import { compileSeccomp, DOCKER_DEFAULT_PROFILE } from '../../src/runtime/seccomp/index.js';
-import { baseConfig, hostMountinfo, overlayRoot, runBoxinit, type OverlayRoot } from '../helpers/boxinit-run.js';
-import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { missing } from '../helpers/requires.js';
+import { baseConfig, boxinitSkipReason, runBoxinit, useBoxinitHarness } from '../helpers/boxinit-run.js';
 
-const why = missing('root', 'overlay', 'unshare', 'busybox') ?? (() => {
-  try {
-    boxinitPath();
-    return undefined;
-  } catch {
-    return 'native/build/boxinit not built (npm run build:native)';
-  }
-})();
+const why = boxinitSkipReason('root', 'overlay', 'unshare', 'busybox');
 
 function execConfig(targetPid: number, argv: string[], over: Partial<BoxinitExecConfig> = {}): BoxinitExecConfig {
   const uid = over.uid ?? 0;
@@ -55,25 +46,8 @@ function execInto(c: BoxinitExecConfig): Promise<{ status: number; stdout: strin
 }
 
 describe.skipIf(!!why)('boxinit --exec', () => {
-  let busybox: BusyboxRootfs;
-  let root: OverlayRoot;
-  let mountsBefore: string[];
 
-  beforeAll(() => {
-    busybox = makeBusyboxRootfs();
-  });
-  afterAll(() => busybox?.cleanup());
-  beforeEach(() => {
-    root = overlayRoot(busybox.dir);
-    mountsBefore = hostMountinfo(root.base, busybox.dir);
-  });
-  afterEach(() => {
-    try {
-      expect(hostMountinfo(root.base, busybox.dir)).toEqual(mountsBefore);
-    } finally {
-      root.cleanup();
-    }
-  });
+  const h = useBoxinitHarness();
 
   it('runs a process inside the running container with its namespaces, caps and seccomp', async () => {
     let pid1 = 0;
@@ -83,7 +57,7 @@ describe.skipIf(!!why)('boxinit --exec', () => {
     let pidKnown!: () => void;
     const gotPid = new Promise<void>((res) => (pidKnown = res));
     const started = new Promise<void>((res) => {
-      container = runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'echo marker > /inside; echo started; exec sleep 20']), {
+      container = runBoxinit(baseConfig(h.root.rootfs, ['/bin/sh', '-c', 'echo marker > /inside; echo started; exec sleep 20']), {
         onPid: (p) => {
           pid1 = p;
           pidKnown();

@@ -4,58 +4,31 @@
 // cgroup before the namespaces are created.
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
+import { describe, expect, it } from 'vitest';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
-import { baseConfig, hostMountinfo, overlayRoot, runBoxinit, type OverlayRoot } from '../helpers/boxinit-run.js';
-import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { missing } from '../helpers/requires.js';
+import { baseConfig, boxinitSkipReason, runBoxinit, useBoxinitHarness } from '../helpers/boxinit-run.js';
 
-const why = missing('root', 'overlay', 'unshare', 'busybox') ?? (() => {
-  try {
-    boxinitPath();
-    return undefined;
-  } catch {
-    return 'native/build/boxinit not built (npm run build:native)';
-  }
-})();
+const why = boxinitSkipReason('root', 'overlay', 'unshare', 'busybox');
 
 const sh = (script: string) => ['/bin/sh', '-c', script];
 
 describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
-  let busybox: BusyboxRootfs;
-  let root: OverlayRoot;
-  let mountsBefore: string[];
 
-  beforeAll(() => {
-    busybox = makeBusyboxRootfs();
-  });
-  afterAll(() => busybox?.cleanup());
-  beforeEach(() => {
-    root = overlayRoot(busybox.dir);
-    mountsBefore = hostMountinfo(root.base, busybox.dir);
-  });
-  afterEach(() => {
-    try {
-      expect(hostMountinfo(root.base, busybox.dir)).toEqual(mountsBefore);
-    } finally {
-      root.cleanup();
-    }
-  });
+  const h = useBoxinitHarness();
 
   it('--init: the command is not PID 1, its status passes through, a signal death is 128+n', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, sh('echo $$; cat /proc/1/cmdline | tr "\\0" " "; exit 3'), { init: true }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, sh('echo $$; cat /proc/1/cmdline | tr "\\0" " "; exit 3'), { init: true }));
     expect(r.status, r.reportText).toBe(3);
     const [pid, cmd] = r.stdout.split('\n');
     expect(pid).not.toBe('1');
     expect(cmd).toMatch(/boxinit --stage2/);
-    const killed = await runBoxinit(baseConfig(root.rootfs, sh('kill -KILL $$'), { init: true }));
+    const killed = await runBoxinit(baseConfig(h.root.rootfs, sh('kill -KILL $$'), { init: true }));
     expect(killed.status).toBe(137);
   });
 
   it('--init reaps orphans', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('(sleep 0.2 &); (sleep 0.2 &); grep -c "^PPid:\t1$" /proc/[0-9]*/status | grep -c ":1$"; sleep 0.8; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l'), { init: true }),
+      baseConfig(h.root.rootfs, sh('(sleep 0.2 &); (sleep 0.2 &); grep -c "^PPid:\t1$" /proc/[0-9]*/status | grep -c ":1$"; sleep 0.8; grep -l "^State:.*Z" /proc/[0-9]*/status | wc -l'), { init: true }),
     );
     expect(r.status, r.reportText).toBe(0);
     // two orphans were reparented to PID 1 (besides the shell itself), and none is left a zombie
@@ -71,7 +44,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
       }
     };
     let containerNs: string | undefined;
-    const r = await runBoxinit(baseConfig(root.rootfs, sh('sleep 30 & sleep 30 & sleep 0.3; exit 4'), { init: true }), {
+    const r = await runBoxinit(baseConfig(h.root.rootfs, sh('sleep 30 & sleep 30 & sleep 0.3; exit 4'), { init: true }), {
       onPid: (pid) => {
         // boxinit reports PID 1 right after the fork, before it execs; its ns link is already the container's
         containerNs = nsOf(pid);
@@ -88,7 +61,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
   it('forwards SIGTERM sent to the spawned process, with and without --init', async () => {
     for (const init of [false, true]) {
       const r = await runBoxinit(
-        baseConfig(root.rootfs, sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'), { init }),
+        baseConfig(h.root.rootfs, sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done'), { init }),
         {
           onSpawn: (child) => {
             let sent = false;
@@ -107,7 +80,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
   });
 
   it('without --init PID 1 ignores an unhandled SIGTERM; SIGKILL to the spawned process ends the container', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/sleep', '30']), {
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/sleep', '30']), {
       onSpawn: (child) => {
         setTimeout(() => child.kill('SIGTERM'), 300);
         setTimeout(() => child.kill('SIGKILL'), 900);
@@ -119,7 +92,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
 
   it('-t: a pty from the container devpts as controlling terminal, with the window size and resizes', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('tty; stty size; echo resize-now; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
+      baseConfig(h.root.rootfs, sh('tty; stty size; echo resize-now; sleep 0.8; stty size; ls -l /dev/console | cut -c1; read x; echo "got $x"'), {
         tty: { rows: 24, cols: 80 },
         uid: 1000,
         gid: 1000,
@@ -147,7 +120,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
     try {
       let procs = '';
       const r = await runBoxinit(
-        baseConfig(root.rootfs, sh('grep ":pids:" /proc/self/cgroup; sleep 0.5'), { cgroupProcs: [path.join(leaf, 'cgroup.procs')] }),
+        baseConfig(h.root.rootfs, sh('grep ":pids:" /proc/self/cgroup; sleep 0.5'), { cgroupProcs: [path.join(leaf, 'cgroup.procs')] }),
         {
           onPid: () => {
             setTimeout(() => (procs = readFileSync(path.join(leaf, 'cgroup.procs'), 'utf8')), 200);
@@ -172,7 +145,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
 
   it('mounts /sys/fs/cgroup read-only with the container cgroup as root of each hierarchy', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, sh('ls /sys/fs/cgroup; grep -c . /sys/fs/cgroup/pids/cgroup.procs; mkdir /sys/fs/cgroup/pids/x 2>/dev/null && echo writable; grep " /sys/fs/cgroup" /proc/self/mountinfo | grep -vc " ro,"; exit 0'), {
+      baseConfig(h.root.rootfs, sh('ls /sys/fs/cgroup; grep -c . /sys/fs/cgroup/pids/cgroup.procs; mkdir /sys/fs/cgroup/pids/x 2>/dev/null && echo writable; grep " /sys/fs/cgroup" /proc/self/mountinfo | grep -vc " ro,"; exit 0'), {
         cgroupfs: true,
       }),
     );
@@ -189,7 +162,7 @@ describe.skipIf(!!why)('boxinit init, tty, signals, cgroups', () => {
   });
 
   it('reports a cgroup that cannot be joined', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/bin/true'], { cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/does-not-exist/cgroup.procs'] }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/true'], { cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/does-not-exist/cgroup.procs'] }));
     expect(r.status).toBe(125);
     expect(r.report.failure).toMatchObject({ stage: 'cgroup', errno: 2 });
   });

@@ -4,36 +4,23 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { boxinitPath } from '../../src/runtime/boxinit-protocol.js';
+import { describe, afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
-import { baseConfig, compileStatic, hostMountinfo, overlayRoot, runBoxinit, type OverlayRoot } from '../helpers/boxinit-run.js';
-import { makeBusyboxRootfs, type BusyboxRootfs } from '../helpers/busybox-rootfs.js';
-import { missing } from '../helpers/requires.js';
+import { baseConfig, boxinitSkipReason, compileStatic, runBoxinit, useBoxinitHarness } from '../helpers/boxinit-run.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/boxinit');
 
-const why = missing('root', 'overlay', 'unshare', 'busybox', 'cc') ?? (() => {
-  try {
-    boxinitPath();
-    return undefined;
-  } catch {
-    return 'native/build/boxinit not built (npm run build:native)';
-  }
-})();
+const why = boxinitSkipReason('root', 'overlay', 'unshare', 'busybox', 'cc');
 
 function parseProbe(out: string): Record<string, string> {
   return Object.fromEntries(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
 }
 
 describe.skipIf(!!why)('boxinit security', () => {
-  let busybox: BusyboxRootfs;
+  const h = useBoxinitHarness(() => [tools]);
   let tools: string; // host dir with the static test programs, bind-mounted at /probe
-  let root: OverlayRoot;
-  let mountsBefore: string[];
 
   beforeAll(() => {
-    busybox = makeBusyboxRootfs();
     tools = mkdtempSync(path.join(tmpdir(), 'tsbuild-boxinit-tools-'));
     compileStatic(path.join(fixtures, 'probe.c'), path.join(tools, 'probe'), ['-pthread']);
     compileStatic(path.join(fixtures, 'chroot-escape.c'), path.join(tools, 'chroot-escape'));
@@ -41,25 +28,13 @@ describe.skipIf(!!why)('boxinit security', () => {
     writeFileSync(path.join(tools, 'HOST-ONLY-MARKER'), 'host\n');
   });
   afterAll(() => {
-    busybox?.cleanup();
     if (tools) rmSync(tools, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    root = overlayRoot(busybox.dir);
-    mountsBefore = hostMountinfo(root.base, busybox.dir, tools);
-  });
-  afterEach(() => {
-    try {
-      expect(hostMountinfo(root.base, busybox.dir, tools)).toEqual(mountsBefore);
-    } finally {
-      root.cleanup();
-    }
   });
 
   const probeMount = () => [{ type: 'bind' as const, source: tools, destination: '/probe', options: ['rbind', 'ro'] }];
 
   it('default profile: threads work, clone3 is ENOSYS, namespaces/mount/keyctl/bpf refused, i386 and x32 killed', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/probe/probe'], { mounts: probeMount() }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/probe/probe'], { mounts: probeMount() }));
     expect(r.status, r.stderr + r.reportText).toBe(0);
     const p = parseProbe(r.stdout);
     expect(p).toMatchObject({
@@ -87,7 +62,7 @@ describe.skipIf(!!why)('boxinit security', () => {
   });
 
   it('unconfined (no filter) lets the same probe through — the refusals come from seccomp', async () => {
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/probe/probe'], { mounts: probeMount(), seccomp: undefined }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/probe/probe'], { mounts: probeMount(), seccomp: undefined }));
     expect(r.status, r.stderr + r.reportText).toBe(0);
     const p = parseProbe(r.stdout);
     expect(p.clone3).toBe('EINVAL'); // reaches the kernel, which rejects the empty args
@@ -99,7 +74,7 @@ describe.skipIf(!!why)('boxinit security', () => {
 
   it('busybox unshare -U and mount are refused', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, ['/bin/sh', '-c', 'unshare -U true; echo "unshare=$?"; mount -t tmpfs none /mnt; echo "mount=$?"']),
+      baseConfig(h.root.rootfs, ['/bin/sh', '-c', 'unshare -U true; echo "unshare=$?"; mount -t tmpfs none /mnt; echo "mount=$?"']),
     );
     expect(r.stdout).toContain('unshare=1');
     expect(r.stdout).toContain('mount=');
@@ -108,17 +83,17 @@ describe.skipIf(!!why)('boxinit security', () => {
 
   it('contains the chroot escape: .. from a chroot only reaches the container root', async () => {
     const marker = path.join(tools, 'HOST-ONLY-MARKER');
-    const r = await runBoxinit(baseConfig(root.rootfs, ['/probe/chroot-escape', marker], { mounts: probeMount() }));
+    const r = await runBoxinit(baseConfig(h.root.rootfs, ['/probe/chroot-escape', marker], { mounts: probeMount() }));
     expect(r.status, r.stdout + r.stderr + r.reportText).toBe(0);
     expect(r.stdout).toBe('contained\nbusybox=yes\n');
-    const visible = await runBoxinit(baseConfig(root.rootfs, ['/probe/chroot-escape', '/probe/HOST-ONLY-MARKER'], { mounts: probeMount() }));
+    const visible = await runBoxinit(baseConfig(h.root.rootfs, ['/probe/chroot-escape', '/probe/HOST-ONLY-MARKER'], { mounts: probeMount() }));
     // positive control: a path that does exist at the container root is seen after the climb
     expect(visible.stdout).toBe('escaped\nbusybox=yes\n');
   });
 
   it('cannot write /proc/sys, /proc/sysrq-trigger or /sys; masked paths are empty', async () => {
     const r = await runBoxinit(
-      baseConfig(root.rootfs, [
+      baseConfig(h.root.rootfs, [
         '/bin/sh',
         '-c',
         'echo x > /proc/sys/kernel/hostname 2>/dev/null && echo procsys-writable; ' +
@@ -135,7 +110,7 @@ describe.skipIf(!!why)('boxinit security', () => {
   it('--privileged style config: all capabilities, /sys writable mount, no masks', async () => {
     const caps = resolveCapabilities({ uid: 0, privileged: true });
     const r = await runBoxinit(
-      baseConfig(root.rootfs, ['/bin/sh', '-c', 'grep CapEff /proc/self/status; grep " /sys " /proc/self/mountinfo; mkdir -p /mnt && mount -t tmpfs none /mnt && echo mounted'], {
+      baseConfig(h.root.rootfs, ['/bin/sh', '-c', 'grep CapEff /proc/self/status; grep " /sys " /proc/self/mountinfo; mkdir -p /mnt && mount -t tmpfs none /mnt && echo mounted'], {
         capabilities: caps,
         seccomp: undefined,
         maskedPaths: [],
@@ -152,10 +127,10 @@ describe.skipIf(!!why)('boxinit security', () => {
   });
 
   it('no_new_privs stops a setuid-root binary from elevating a non-root user', async () => {
-    const setup = await runBoxinit(baseConfig(root.rootfs, ['/bin/sh', '-c', 'cp /probe/whoami /whoami && chmod 4755 /whoami'], { mounts: probeMount() }));
+    const setup = await runBoxinit(baseConfig(h.root.rootfs, ['/bin/sh', '-c', 'cp /probe/whoami /whoami && chmod 4755 /whoami'], { mounts: probeMount() }));
     expect(setup.status, setup.reportText).toBe(0);
     const asUser = (noNewPrivileges: boolean) =>
-      runBoxinit(baseConfig(root.rootfs, ['/whoami'], { uid: 1000, gid: 1000, capabilities: resolveCapabilities({ uid: 1000 }), noNewPrivileges }));
+      runBoxinit(baseConfig(h.root.rootfs, ['/whoami'], { uid: 1000, gid: 1000, capabilities: resolveCapabilities({ uid: 1000 }), noNewPrivileges }));
     const without = await asUser(false);
     expect(without.stdout).toBe('euid=0\n'); // the setuid bit works, as it does in Docker by default
     const withNnp = await asUser(true);
@@ -166,20 +141,20 @@ describe.skipIf(!!why)('boxinit security', () => {
   it('a bind mount destination behind a symlink stays inside the container', async () => {
     const hostDir = mkdtempSync(path.join(tmpdir(), 'tsbuild-boxinit-target-'));
     try {
-      mkdirSync(path.join(root.base, 'upper', 'evil'), { recursive: true });
+      mkdirSync(path.join(h.root.base, 'upper', 'evil'), { recursive: true });
       // the same path inside the container: a correct resolution lands there
-      mkdirSync(path.join(root.base, 'upper', hostDir), { recursive: true });
+      mkdirSync(path.join(h.root.base, 'upper', hostDir), { recursive: true });
       // /evil/link -> /../../../<hostDir>: resolved in the container root it is <root>/<hostDir>
       const { symlinkSync, readdirSync } = await import('node:fs');
-      symlinkSync(`/../../../..${hostDir}`, path.join(root.base, 'upper', 'evil', 'link'));
+      symlinkSync(`/../../../..${hostDir}`, path.join(h.root.base, 'upper', 'evil', 'link'));
       const r = await runBoxinit(
-        baseConfig(root.rootfs, ['/bin/true'], {
+        baseConfig(h.root.rootfs, ['/bin/true'], {
           mounts: [{ type: 'tmpfs', source: '', destination: '/evil/link/sub', options: [] }],
         }),
       );
       expect(r.status, r.reportText).toBe(0);
       expect(readdirSync(hostDir)).toEqual([]); // nothing created on the host
-      expect(readdirSync(path.join(root.base, 'upper', hostDir))).toEqual(['sub']); // but in the container
+      expect(readdirSync(path.join(h.root.base, 'upper', hostDir))).toEqual(['sub']); // but in the container
     } finally {
       rmSync(hostDir, { recursive: true, force: true });
     }

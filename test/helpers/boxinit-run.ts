@@ -18,7 +18,11 @@ import {
   type BoxinitConfig,
   type BoxinitReport,
 } from '../../src/runtime/boxinit-protocol.js';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { boxinitPath as locateBoxinit } from '../../src/runtime/boxinit-protocol.js';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
+import { makeBusyboxRootfs, type BusyboxRootfs } from './busybox-rootfs.js';
+import { missing, type Requirement } from './requires.js';
 import { compileSeccomp, DOCKER_DEFAULT_PROFILE } from '../../src/runtime/seccomp/index.js';
 
 export interface OverlayRoot {
@@ -165,4 +169,52 @@ export function hostMountinfo(...paths: string[]): string[] {
 /** Compiles a C file with `cc -static` to OUT. */
 export function compileStatic(src: string, out: string, extra: string[] = []): void {
   execFileSync('cc', ['-static', '-O1', '-o', out, src, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Why the boxinit e2e tests cannot run here: a missing requirement, or boxinit not built. */
+export function boxinitSkipReason(...reqs: Requirement[]): string | undefined {
+  const why = missing(...reqs);
+  if (why) return why;
+  try {
+    locateBoxinit();
+    return undefined;
+  } catch {
+    return 'native/build/boxinit not built (npm run build:native)';
+  }
+}
+
+export interface BoxinitHarness {
+  /** one busybox rootfs for the whole describe block */
+  busybox: BusyboxRootfs;
+  /** a fresh overlay root over it for each test */
+  root: OverlayRoot;
+}
+
+/**
+ * Registers the hooks every boxinit e2e file needs (call inside `describe`):
+ * a busybox rootfs per file, a fresh overlay root per test, and after each
+ * test a check that the host's mount table (lines naming the root, the rootfs
+ * or the `watch` paths) is as it was before the container.
+ */
+export function useBoxinitHarness(watch: () => string[] = () => []): BoxinitHarness {
+  const h = {} as BoxinitHarness;
+  let mountsBefore: string[] = [];
+  const ourMounts = () => hostMountinfo(h.root.base, h.busybox.dir, ...watch());
+  beforeAll(() => {
+    h.busybox = makeBusyboxRootfs();
+  });
+  afterAll(() => h.busybox?.cleanup());
+  beforeEach(() => {
+    h.root = overlayRoot(h.busybox.dir);
+    mountsBefore = ourMounts();
+  });
+  afterEach(() => {
+    try {
+      // nothing mounted on the host, before or after a container
+      expect(ourMounts()).toEqual(mountsBefore);
+    } finally {
+      h.root.cleanup();
+    }
+  });
+  return h;
 }
