@@ -5,7 +5,7 @@
 // tampered blob in the registry's storage is refused by digest.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,46 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(sha256(await dst.readBlob(image.manifest.layers[0]!.digest))).toBe(image.manifest.layers[0]?.digest);
   });
 
+  it('streams a large blob in one PATCH, and a second push to another registry uploads the cached gzip', async () => {
+    const s = await freshStore();
+    // text-like, so the gzip is smaller than the tar and really compressed
+    const d = mkdtempSync(path.join(work, 'txt-'));
+    writeFileSync(path.join(d, 'a.txt'), Array.from({ length: 60_000 }, (_, i) => `line ${i} ${randomBytes(8).toString('hex')}\n`).join(''));
+    const out = path.join(work, 'txt.tar');
+    execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', d, '-cf', out, '.']);
+    await importTar(s, readFileSync(out), 'tsbuild-test/text:1');
+    const image = await s.resolve('tsbuild-test/text:1');
+    const first = await push(s, image, parseRef(`${reg.host}/streamed/text:1`), { monolithicMax: 256 * 1024 });
+    expect(first.layers[0]?.how).toBe('streamed');
+    expect(first.layers[0]!.size).toBeLessThan(image.manifest.layers[0]!.size);
+    const cacheDir = path.join(s.root, 'registry', 'gzip-cache');
+    expect(readdirSync(cacheDir)).toEqual([image.manifest.layers[0]!.digest.slice(7)]);
+    const other = await startRegistry({ kind: 'none' });
+    try {
+      const second = await push(s, image, parseRef(`${other.host}/again/text:1`), { monolithicMax: 256 * 1024 });
+      expect(second.layers[0]).toMatchObject({ how: 'streamed, cached gzip', digest: first.layers[0]?.digest, size: first.layers[0]?.size });
+      expect(second.manifestDigest).toBe(first.manifestDigest);
+      // a damaged cache entry is refused by the registry's digest check, dropped, and made again
+      const entry = path.join(cacheDir, readdirSync(cacheDir)[0]!);
+      const fd = openSync(entry, 'r+');
+      writeSync(fd, Buffer.from('XX'), 0, 2, 100);
+      closeSync(fd);
+      const fresh = await startRegistry({ kind: 'none' });
+      try {
+        const third = await push(s, image, parseRef(`${fresh.host}/third/text:1`), { monolithicMax: 256 * 1024 });
+        expect(third.layers[0]).toMatchObject({ how: 'streamed', digest: first.layers[0]?.digest });
+        expect(sha256(readFileSync(entry))).toBe(first.layers[0]?.digest);
+      } finally {
+        await fresh.stop();
+      }
+      const dst = await freshStore();
+      const pulled = await pull(dst, normalizeRef(`${other.host}/again/text:1`));
+      expect(pulled.id).toBe(image.id);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('pulls what skopeo copy pushed (gzip layers compressed by skopeo)', async () => {
     // the store is an OCI image layout; skopeo reads it with the oci: transport
     skopeo(['copy', '--dest-tls-verify=false', `oci:${src.imageDir}:docker.io/tsbuild-test/busybox:1`, `docker://${reg.host}/skopeo/busybox:1`]);
@@ -179,6 +219,19 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(await dst.hasBlob(image.manifest.layers[0]!.digest)).toBe(false);
     expect(await dst.hasBlob(layerDigest)).toBe(false);
     await expect(dst.resolve(`${reg.host}/tsbuild/tamper:1`)).rejects.toThrow(/no such image/);
+    // a byte flipped inside a deflated layer breaks gunzip half-way: still reported as the digest mismatch
+    const td = mkdtempSync(path.join(work, 'tamper2-'));
+    writeFileSync(path.join(td, 'a.txt'), Array.from({ length: 20_000 }, (_, i) => `tamper line ${i}\n`).join(''));
+    execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', td, '-cf', path.join(work, 'tamper2.tar'), '.']);
+    await importTar(s, readFileSync(path.join(work, 'tamper2.tar')), 'tsbuild-test/tamper2:1');
+    const bb = (await push(s, await s.resolve('tsbuild-test/tamper2:1'), parseRef(`${reg.host}/tsbuild/tamper2:1`))).layers[0]!.digest;
+    const fd2 = openSync(reg.blobDataPath(bb), 'r+');
+    writeSync(fd2, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 40);
+    closeSync(fd2);
+    const dst2 = await freshStore();
+    const err2 = await pull(dst2, normalizeRef(`${reg.host}/tsbuild/tamper2:1`)).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err2).toMatchObject({ code: 'DIGEST_MISMATCH', message: expect.stringContaining(`${bb}: the registry sent`) });
+    expect(readdirSync(path.join(dst2.root, 'image', 'blobs', 'sha256'))).toEqual([]);
   });
 
   it('ensureImage (run / FROM) takes the store copy, pulls when missing, re-pulls with policy always', async () => {

@@ -46,7 +46,7 @@ describe('registry commands', () => {
     const port = await freePort();
     const r = await run(['pull', `127.0.0.1:${port}/x:1`]);
     expect(r.code).toBe(125);
-    expect(r.err).toContain(`GET http://127.0.0.1:${port}/v2/: ECONNREFUSED`);
+    expect(r.err).toMatch(new RegExp(`GET https?://127\\.0\\.0\\.1:${port}/v2/: ECONNREFUSED`));
   });
 
   it('logout removes only that registry and reports when there was no login', async () => {

@@ -4,11 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/image/registry/client.js';
 import { endpointFor } from '../../src/image/registry/endpoint.js';
-import { blocks, parallelGzip, prefetch } from '../../src/image/registry/gzip.js';
+import { blocks, gzipLevel, memberOptions, parallelGzip, prefetch } from '../../src/image/registry/gzip.js';
 import { mapLimit } from '../../src/image/registry/limit.js';
 import { mountSources, recordPush } from '../../src/image/registry/push-state.js';
 import { ensureBlob } from '../../src/image/registry/upload.js';
@@ -260,6 +260,22 @@ describe('parallel deterministic gzip', () => {
     const members = await collect(parallelGzip(chunks(input, 65_536), 1 << 30));
     expect(members.equals(a)).toBe(false); // the block size is part of the format
     expect(gunzipSync(await collect(parallelGzip(chunks(Buffer.alloc(0), 1), 100)))).toHaveLength(0);
+  });
+
+  it('stores incompressible blocks, Huffman-codes blocks LZ77 cannot shrink, and deflates the rest', async () => {
+    const random = randomBytes(1 << 20);
+    const base64 = Buffer.from(randomBytes(768 * 1024).toString('base64'));
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(30_000));
+    expect(memberOptions(random).level).toBe(0);
+    expect(memberOptions(base64)).toEqual({ level: gzipLevel, strategy: constants.Z_HUFFMAN_ONLY });
+    expect(memberOptions(text)).toEqual({ level: gzipLevel, strategy: constants.Z_DEFAULT_STRATEGY });
+    // one compressible sample is enough for full deflate
+    expect(memberOptions(Buffer.concat([text.subarray(0, 64 * 1024), random])).strategy).toBe(constants.Z_DEFAULT_STRATEGY);
+    const all = Buffer.concat([random, base64, text]);
+    const gz = await collect(parallelGzip(chunks(all, 65_536), 1 << 20));
+    expect(gunzipSync(gz).equals(all)).toBe(true);
+    // stored random costs a few bytes; base64 still shrinks to ~75 %, text far more
+    expect(gz.length).toBeLessThan(random.length + 1024 + base64.length * 0.78 + text.length * 0.05);
   });
 });
 

@@ -13,7 +13,7 @@ import { hostPlatform, parsePlatform, selectPlatform, formatPlatform } from '../
 describe('registry endpoints', () => {
   it('maps docker.io to registry-1.docker.io over https', () => {
     const ep = endpointFor({ domain: 'docker.io', path: 'library/busybox', tag: 'latest' });
-    expect(ep).toEqual({ registry: 'docker.io', host: 'registry-1.docker.io', repository: 'library/busybox', scheme: 'https', tlsVerify: true });
+    expect(ep).toEqual({ registry: 'docker.io', host: 'registry-1.docker.io', repository: 'library/busybox', scheme: 'https', tlsVerify: true, httpFallback: false });
     expect(manifestUrl(ep, 'latest')).toBe('https://registry-1.docker.io/v2/library/busybox/manifests/latest');
     expect(blobUrl(ep, 'sha256:ab')).toBe('https://registry-1.docker.io/v2/library/busybox/blobs/sha256:ab');
   });
@@ -21,11 +21,15 @@ describe('registry endpoints', () => {
     expect(endpointFor({ domain: 'docker.io', path: 'alpine' }).repository).toBe('library/alpine');
     expect(endpointFor({ domain: 'quay.io', path: 'alpine' }).repository).toBe('alpine');
   });
-  it('speaks plain HTTP to loopback and to registries marked insecure', () => {
-    expect(endpointFor({ domain: 'localhost:5000', path: 'a/b' }).scheme).toBe('http');
-    expect(endpointFor({ domain: '127.0.0.1:39999', path: 'a' }).scheme).toBe('http');
-    expect(endpointFor({ domain: 'reg.example.com', path: 'a' }).scheme).toBe('https');
-    expect(endpointFor({ domain: 'reg.example.com', path: 'a' }, { tlsVerify: false }).scheme).toBe('http');
+  it('treats loopback and registries marked insecure as insecure: unchecked TLS, then plain HTTP', () => {
+    const insecure = { scheme: 'https', tlsVerify: false, httpFallback: true };
+    expect(endpointFor({ domain: 'localhost:5000', path: 'a/b' })).toMatchObject(insecure);
+    expect(endpointFor({ domain: '127.0.0.1:39999', path: 'a' })).toMatchObject(insecure);
+    expect(endpointFor({ domain: 'reg.example.com', path: 'a' })).toMatchObject({ scheme: 'https', tlsVerify: true, httpFallback: false });
+    expect(endpointFor({ domain: 'reg.example.com', path: 'a' }, { tlsVerify: false })).toMatchObject(insecure);
+    expect(endpointFor({ domain: 'reg.example.com', path: 'a' }, { insecureRegistries: ['reg.example.com'] })).toMatchObject(insecure);
+    // --tls-verify=true checks certificates even on loopback
+    expect(endpointFor({ domain: '127.0.0.1:39999', path: 'a' }, { tlsVerify: true })).toMatchObject({ scheme: 'https', tlsVerify: true, httpFallback: false });
     expect(isInsecure('reg.example.com:5000', { insecureRegistries: ['reg.example.com:5000'] })).toBe(true);
     expect(isInsecure('reg.example.com:5000', { insecureRegistries: ['reg.example.com'] })).toBe(true);
     expect(isInsecure('other.example.com', { insecureRegistries: ['reg.example.com'] })).toBe(false);
@@ -33,7 +37,8 @@ describe('registry endpoints', () => {
   });
   it('resolves relative upload locations and adds the digest', () => {
     const ep = endpointFor({ domain: '127.0.0.1:5000', path: 'x' });
-    expect(uploadUrl(ep, '/v2/x/blobs/uploads/u1?_state=s', { digest: 'sha256:00' })).toBe('http://127.0.0.1:5000/v2/x/blobs/uploads/u1?_state=s&digest=sha256%3A00');
+    expect(uploadUrl(ep, '/v2/x/blobs/uploads/u1?_state=s', { digest: 'sha256:00' })).toBe('https://127.0.0.1:5000/v2/x/blobs/uploads/u1?_state=s&digest=sha256%3A00');
+    expect(uploadUrl({ ...ep, scheme: 'http' }, '/v2/x/blobs/uploads/u1')).toBe('http://127.0.0.1:5000/v2/x/blobs/uploads/u1');
     expect(uploadUrl(ep, 'https://other/up/1')).toBe('https://other/up/1');
   });
   it('picks the digest over the tag and latest when neither', () => {

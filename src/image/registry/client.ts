@@ -8,6 +8,7 @@ import { basicAuthorization, mergeScopes, parseChallenges, pickChallenge, reposi
 import type { Credentials } from './credentials.js';
 import { baseUrl, type Endpoint } from './endpoint.js';
 import { defaultRetryPolicy, nextDelay, type RetryPolicy } from './retry.js';
+import { uncheckedTlsTransport, verifiedTransport, type Transport } from './transport.js';
 
 export interface ClientOptions {
   credentials?: Credentials | undefined;
@@ -22,8 +23,8 @@ export interface ClientOptions {
 
 export interface RequestOptions {
   headers?: Record<string, string>;
-  /** a body that can be sent again on a retry */
-  body?: Uint8Array | string;
+  /** a body that can be sent again on a retry (a stream only with noRetry) */
+  body?: Uint8Array | string | ReadableStream<Uint8Array>;
   /** statuses that are answers, not errors (default: 2xx) */
   ok?: number[];
   /** do not retry (the caller retries a larger unit) */
@@ -50,6 +51,11 @@ function networkCode(err: unknown): string {
   return e?.cause?.code ?? e?.code ?? e?.cause?.name ?? e?.name ?? 'UNKNOWN';
 }
 
+/** TLS failures that mean "this certificate is not trusted" (Node's and OpenSSL's codes). */
+function isCertificateError(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
+}
+
 /** Distribution API error bodies: {"errors":[{"code":"BLOB_UNKNOWN","message":"…"}]} */
 async function describeFailure(res: Response): Promise<string> {
   let text = '';
@@ -70,12 +76,30 @@ async function describeFailure(res: Response): Promise<string> {
 export class RegistryClient {
   #authorization: string | undefined;
   #pinged = false;
+  #endpoint: Endpoint;
   readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(readonly endpoint: Endpoint, readonly options: ClientOptions) {
+  constructor(endpoint: Endpoint, readonly options: ClientOptions) {
+    this.#endpoint = endpoint;
     this.#retry = options.retry ?? defaultRetryPolicy;
     this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Where the registry is; an insecure one may move from https to http at the ping. */
+  get endpoint(): Endpoint {
+    return this.#endpoint;
+  }
+
+  /** Unchecked TLS only towards the insecure registry itself (never its token server). */
+  #transportFor(url: string): Transport {
+    return !this.#endpoint.tlsVerify && new URL(url).host === this.#endpoint.host ? uncheckedTlsTransport : verifiedTransport;
+  }
+
+  /** A URL made before the ping chose plain HTTP follows the endpoint there. */
+  #rebase(url: string): string {
+    if (this.#endpoint.scheme === 'http' && url.startsWith(`https://${this.#endpoint.host}/`)) return `http://${url.slice('https://'.length)}`;
+    return url;
   }
 
   get where(): string {
@@ -92,8 +116,19 @@ export class RegistryClient {
   /** GET /v2/: learns whether and how to authenticate, and gets a token up front. */
   async ping(): Promise<void> {
     if (this.#pinged) return;
-    const url = baseUrl(this.endpoint);
-    const res = await this.#fetchWithRetry('GET', url, {});
+    let url = baseUrl(this.endpoint);
+    let res: Response;
+    if (this.#endpoint.scheme === 'https' && this.#endpoint.httpFallback) {
+      // an insecure registry: HTTPS without certificate checks if it speaks TLS, else plain HTTP
+      try {
+        res = await this.#fetchWithRetry('GET', url, { noRetry: true });
+      } catch (err) {
+        if (!(err instanceof TsbuildError) || err.code !== 'REGISTRY_UNREACHABLE' || networkCode(err.cause) === 'ECONNREFUSED') throw err;
+        this.#endpoint = { ...this.#endpoint, scheme: 'http' };
+        url = baseUrl(this.endpoint);
+        res = await this.#fetchWithRetry('GET', url, {});
+      }
+    } else res = await this.#fetchWithRetry('GET', url, {});
     await res.body?.cancel();
     if (res.status === 401) await this.#authenticate(res);
     else if (res.status !== 200) {
@@ -154,6 +189,7 @@ export class RegistryClient {
    */
   async request(method: string, url: string, options: RequestOptions = {}): Promise<Response> {
     await this.ping();
+    url = this.#rebase(url);
     let res = await this.#fetchWithRetry(method, url, options);
     if (res.status === 401) {
       await res.body?.cancel();
@@ -187,9 +223,16 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(url, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+        res = await this.#transportFor(url)(url, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
       } catch (err) {
         const code = networkCode(err);
+        if (isCertificateError(code)) {
+          const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+          throw markExhausted(
+            true,
+            registryError('REGISTRY_TLS', `${this.endpoint.registry}: the TLS certificate of ${new URL(url).origin} is not trusted (${code}: ${cause}); if you trust this registry, use --tls-verify=false or --insecure-registry ${this.endpoint.registry}`, err),
+          );
+        }
         const delay = options.noRetry ? undefined : nextDelay(this.#retry, attempt, { networkError: code }, Math.random());
         if (delay === undefined) {
           throw markExhausted(!options.noRetry, registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, err));

@@ -1,11 +1,16 @@
-// Downloading a blob into a private temp file while checking it: the size
-// may never exceed the descriptor's, and at the end size and sha256 of the
-// bytes as the registry stores them must equal the descriptor's. Only then
-// does the caller decompress it or move it into the store.
+// Downloading a blob while checking it: the size may never exceed the
+// descriptor's, and at the end size and sha256 of the bytes as the registry
+// stores them must equal the descriptor's. Into a private temp file (the
+// caller moves it on only then), or, for layers, decompressed straight into
+// the store, committed only when both checks pass.
 import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { TsbuildError } from '../../errors.js';
+import { decompress, detectCompression, peek } from '../decompress.js';
 import type { Digest } from '../digest.js';
+import type { ImageStore } from '../store.js';
 import { registryError, type RegistryClient } from './client.js';
 import { blobUrl } from './endpoint.js';
 import type { TransferListener } from './events.js';
@@ -83,4 +88,98 @@ export async function downloadVerified(client: RegistryClient, desc: { digest: D
       if (!ok) await unlink(file).catch(() => undefined);
     }
   });
+}
+
+/**
+ * Downloads a layer straight into the store, decompressing as it streams
+ * (no temp copy of the compressed bytes): the compressed bytes are counted
+ * and hashed on the way, and the end of the input is withheld from the
+ * decompressor until their size and sha256 match the descriptor, so the
+ * store's temp file is committed only for verified bytes that also hash to
+ * `diffId`. When anything fails, the rest of the body is still hashed, so a
+ * tampered blob is reported as the digest mismatch it is, not as the
+ * decompression error it causes.
+ */
+export async function downloadLayerInto(
+  client: RegistryClient,
+  desc: { digest: Digest; size: number },
+  store: ImageStore,
+  diffId: Digest,
+  onEvent?: TransferListener,
+): Promise<{ size: number; compression: string }> {
+  const what = `layer ${desc.digest} of ${client.where}`;
+  return client.withRetries(`blob ${desc.digest}`, async () => {
+    const res = await client.request('GET', blobUrl(client.endpoint, desc.digest));
+    if (!res.body) throw registryError('REGISTRY_STREAM', `GET ${res.url} returned no body`);
+    const body = res.body;
+    const reader = (body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const h = createHash('sha256');
+    let size = 0;
+    let lastReport = 0;
+    let ended = false;
+    let mismatch: TsbuildError | undefined;
+    let dropped: TsbuildError | undefined;
+    const take = async (): Promise<Uint8Array | undefined> => {
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await reader.next();
+      } catch (err) {
+        dropped = registryError('REGISTRY_STREAM', `the connection dropped after ${size} bytes of blob ${desc.digest}`, err);
+        throw dropped;
+      }
+      if (r.done) {
+        ended = true;
+        const digest = `sha256:${h.digest('hex')}`;
+        if (digest !== desc.digest || size !== desc.size) throw (mismatch = digestMismatch(`blob of ${client.where}`, desc, { digest, size }));
+        return undefined;
+      }
+      size += r.value.length;
+      if (size > desc.size) {
+        await body.cancel().catch(() => undefined);
+        throw (mismatch = digestMismatch(`blob of ${client.where}`, desc, { digest: '(unfinished: more bytes than the descriptor says)', size }));
+      }
+      h.update(r.value);
+      if (onEvent && size - lastReport >= 1 << 20) {
+        lastReport = size;
+        onEvent({ type: 'progress', digest: desc.digest, bytes: size, size: desc.size });
+      }
+      return r.value;
+    };
+    async function* verified(): AsyncGenerator<Uint8Array> {
+      for (let c = await take(); c !== undefined; c = await take()) yield c;
+    }
+    try {
+      const { stream, compression } = await decompressing(verified(), what);
+      const stored = await store.writeBlob(stream, { expectedDigest: diffId });
+      return { size: stored.size, compression };
+    } catch (err) {
+      if (!mismatch && !dropped && !ended) {
+        // find out whether the registry's bytes were wrong: that is the error to report
+        try {
+          while ((await take()) !== undefined);
+        } catch {
+          /* mismatch or dropped is set */
+        }
+      }
+      if (mismatch) throw mismatch;
+      if (dropped) throw dropped;
+      if (err instanceof TsbuildError && err.code === 'DIGEST_MISMATCH') {
+        throw new TsbuildError('image', 'DIGEST_MISMATCH', `${what} unpacks to content that does not match the config's diff_id ${diffId}; nothing was stored`, { cause: err });
+      }
+      throw err;
+    }
+  });
+}
+
+/** gzip with 1 MiB output chunks (fewer, bigger writes into the store); zstd and plain through the store's decompress. */
+async function decompressing(source: AsyncIterable<Uint8Array>, what: string): Promise<{ stream: AsyncIterable<Uint8Array>; compression: string }> {
+  const { head, all } = await peek(source, 4);
+  if (detectCompression(head) !== 'gzip') return decompress(all, what);
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  const input = Readable.from(all);
+  input.on('error', (e) => gunzip.destroy(e));
+  // the consumer's iterator reports the error; this keeps one emitted after it stopped from crashing the process
+  gunzip.on('error', () => undefined);
+  input.pipe(gunzip);
+  return { stream: gunzip, compression: 'gzip' };
 }

@@ -21,10 +21,12 @@ export interface Endpoint {
   scheme: 'https' | 'http';
   /** when https: whether certificates are checked */
   tlsVerify: boolean;
+  /** an insecure registry: HTTPS without certificate checks first, plain HTTP when TLS fails */
+  httpFallback: boolean;
 }
 
 export interface InsecureOptions {
-  /** --tls-verify=false: plain HTTP (or unchecked TLS) for this registry */
+  /** --tls-verify=false: unchecked TLS or plain HTTP for this registry; true: checked TLS even on loopback */
   tlsVerify?: boolean;
   /** --insecure-registry HOST[:PORT], repeatable */
   insecureRegistries?: readonly string[];
@@ -45,14 +47,14 @@ function hostOnly(hostPort: string): string {
   return colon === -1 ? hostPort : hostPort.slice(0, colon);
 }
 
-/** localhost, 127.0.0.0/8 and ::1 are always spoken to over plain HTTP, as Docker does. */
+/** localhost, 127.0.0.0/8 and ::1 are insecure registries by default, as in Docker. */
 export function isLoopbackHost(hostPort: string): boolean {
   const h = hostOnly(hostPort).toLowerCase();
   return h === 'localhost' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 export function isInsecure(domain: string, options: InsecureOptions = {}): boolean {
-  if (options.tlsVerify === false) return true;
+  if (options.tlsVerify !== undefined) return !options.tlsVerify;
   if (isLoopbackHost(domain)) return true;
   return (options.insecureRegistries ?? []).some((r) => r === domain || r === hostOnly(domain));
 }
@@ -65,8 +67,9 @@ export function endpointFor(ref: RepoRef, options: InsecureOptions = {}): Endpoi
     registry: ref.domain,
     host: apiHost(ref.domain),
     repository,
-    scheme: insecure ? 'http' : 'https',
+    scheme: 'https',
     tlsVerify: !insecure,
+    httpFallback: insecure,
   };
 }
 

@@ -7,13 +7,8 @@
 // uncompressed its manifest is stored verbatim too; otherwise a manifest
 // naming the uncompressed layers is stored, and the registry's manifest
 // digest is returned (the repo digest).
-import { createReadStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { parseConfig } from '../config.js';
-import { decompress, detectCompression } from '../decompress.js';
 import { isDigest, sha256, type Digest } from '../digest.js';
 import type { Descriptor, Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
@@ -21,7 +16,7 @@ import type { ImageStore } from '../store.js';
 import { RegistryClient, registryError } from './client.js';
 import { recordRepoDigest } from './repo-digests.js';
 import type { Credentials } from './credentials.js';
-import { digestMismatch, downloadVerified, fetchVerifiedBlob } from './download.js';
+import { digestMismatch, downloadLayerInto, fetchVerifiedBlob } from './download.js';
 import { endpointFor, manifestUrl, referenceOf, type InsecureOptions } from './endpoint.js';
 import type { TransferListener } from './events.js';
 import { mapLimit } from './limit.js';
@@ -86,22 +81,6 @@ export async function fetchManifest(client: RegistryClient, reference: string): 
   });
 }
 
-/** gzip with large buffers (fewer, bigger writes into the store); zstd and plain through the store's decompress. */
-async function decompressFile(file: string, what: string): Promise<{ stream: AsyncIterable<Uint8Array>; compression: string }> {
-  const fh = await open(file, 'r');
-  const head = Buffer.alloc(4);
-  try {
-    await fh.read(head, 0, 4, 0);
-  } finally {
-    await fh.close();
-  }
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  if (detectCompression(head) !== 'gzip') return decompress(input, what);
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  input.on('error', (e) => gunzip.destroy(e));
-  return { stream: input.pipe(gunzip), compression: 'gzip' };
-}
-
 export async function pull(store: ImageStore, ref: ImageRef, options: PullOptions = {}): Promise<PullResult> {
   const emit = options.onEvent ?? (() => undefined);
   const ep = endpointFor(ref, options);
@@ -141,43 +120,30 @@ export async function pull(store: ImageStore, ref: ImageRef, options: PullOption
     throw registryError('MANIFEST_INVALID', `manifest ${repoDigest} of ${client.where} has ${manifest.layers.length} layers but its config names ${diffIds.length} diff_ids`);
   }
 
-  const tmp = await store.tempDir('pull');
   let downloaded = 0;
   let present = 0;
   const stored: Descriptor[] = [];
-  try {
-    const results = await mapLimit(manifest.layers, options.concurrency ?? 3, async (layer, i) => {
-      const diffId = diffIds[i] as Digest;
-      if (await store.hasBlob(diffId)) {
-        present++;
-        emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'exists' });
-        return { diffId, size: await store.blobSize(diffId) };
-      }
-      emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'started', how: 'download' });
-      const file = path.join(tmp, `layer-${i}`);
-      await downloadVerified(client, layer, file, emit);
-      // verified: now the bytes may be decompressed (gzip, zstd or plain, told by their magic bytes)
-      const { stream, compression } = await decompressFile(file, `layer ${layer.digest} of ${client.where}`);
-      let desc: Descriptor;
-      try {
-        desc = await store.writeBlob(stream, { expectedDigest: diffId });
-      } catch (err) {
-        if (err instanceof TsbuildError && err.code === 'DIGEST_MISMATCH') {
-          throw new TsbuildError('image', 'DIGEST_MISMATCH', `layer ${layer.digest} of ${client.where} unpacks to content that does not match the config's diff_id ${diffId}; nothing was stored`, { cause: err });
-        }
-        if (err instanceof TsbuildError) throw err;
-        throw new TsbuildError('image', 'LAYER_INVALID', `layer ${layer.digest} of ${client.where} could not be decompressed (${compression}): ${(err as Error).message}`, { cause: err });
-      } finally {
-        await rm(file, { force: true });
-      }
-      downloaded++;
-      emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'done' });
-      return { diffId, size: desc.size };
-    });
-    for (const r of results) stored.push({ mediaType: storedLayerMediaType(top.mediaType), digest: r.diffId, size: r.size });
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  const results = await mapLimit(manifest.layers, options.concurrency ?? 3, async (layer, i) => {
+    const diffId = diffIds[i] as Digest;
+    if (await store.hasBlob(diffId)) {
+      present++;
+      emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'exists' });
+      return { diffId, size: await store.blobSize(diffId) };
+    }
+    emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'started', how: 'download' });
+    // verified while it streams: gzip, zstd or plain (told by their magic bytes) straight into the store
+    let size: number;
+    try {
+      size = (await downloadLayerInto(client, layer, store, diffId, emit)).size;
+    } catch (err) {
+      if (err instanceof TsbuildError) throw err;
+      throw new TsbuildError('image', 'LAYER_INVALID', `layer ${layer.digest} of ${client.where} could not be decompressed: ${(err as Error).message}`, { cause: err });
+    }
+    downloaded++;
+    emit({ type: 'blob', digest: layer.digest, size: layer.size, status: 'done' });
+    return { diffId, size };
+  });
+  for (const r of results) stored.push({ mediaType: storedLayerMediaType(top.mediaType), digest: r.diffId, size: r.size });
 
   await store.writeBlob(configBytes, { expectedDigest: manifest.config.digest, mediaType: manifest.config.mediaType });
   const verbatim = manifest.layers.every((l, i) => l.digest === diffIds[i]);

@@ -8,7 +8,8 @@ import { sha256, type Digest } from '../digest.js';
 import { mediaTypes, type Descriptor, type Manifest } from '../oci.js';
 import { formatRef, type ImageRef } from '../refs.js';
 import type { ImageStore, ResolvedImage } from '../store.js';
-import { RegistryClient, registryError } from './client.js';
+import { RegistryClient, RegistryHttpError, registryError } from './client.js';
+import { cacheGzipBuffer, cachedGzip, dropCachedGzip, GzipCacheWriter } from './gzip-cache.js';
 import { recordRepoDigest } from './repo-digests.js';
 import type { Credentials } from './credentials.js';
 import { endpointFor, manifestUrl, type InsecureOptions } from './endpoint.js';
@@ -61,11 +62,24 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
       const known = state.gzip[layer.digest];
       if (known) {
         const desc = { digest: known.digest as Digest, size: known.size };
-        if (await blobExists(client, desc.digest, desc.size)) {
-          emit({ type: 'blob', ...desc, status: 'exists' });
-          return { diffId, ...desc, mediaType, how: 'exists' };
+        const sources = mountSources(state, desc.digest, ep.registry, ep.repository);
+        const cached = await cachedGzip(store, layer.digest, known.size);
+        if (cached) {
+          try {
+            const how = await ensureBlob(client, desc, { file: cached }, sources, uploadOptions);
+            return { diffId, ...desc, mediaType, how: how === 'exists' || how === 'mounted' ? how : `${how}, cached gzip` };
+          } catch (err) {
+            // the registry refused the cached bytes (a damaged cache): compress again
+            if (!(err instanceof RegistryHttpError) || err.status !== 400) throw err;
+            await dropCachedGzip(store, layer.digest);
+          }
+        } else {
+          if (await blobExists(client, desc.digest, desc.size)) {
+            emit({ type: 'blob', ...desc, status: 'exists' });
+            return { diffId, ...desc, mediaType, how: 'exists' };
+          }
+          if (await mountFromAny(client, desc, sources, emit)) return { diffId, ...desc, mediaType, how: 'mounted' };
         }
-        if (await mountFromAny(client, desc, mountSources(state, desc.digest, ep.registry, ep.repository), emit)) return { diffId, ...desc, mediaType, how: 'mounted' };
       }
       if (layer.size <= monolithicMax) {
         // small: compress in memory, then HEAD / mount / one PUT
@@ -74,11 +88,19 @@ export async function push(store: ImageStore, image: ResolvedImage, dest: ImageR
         const gz = Buffer.concat(parts);
         const desc = { digest: sha256(gz), size: gz.length };
         const how = await ensureBlob(client, desc, { buffer: gz }, mountSources(state, desc.digest, ep.registry, ep.repository), uploadOptions);
+        await cacheGzipBuffer(store, layer.digest, gz);
         return { diffId, ...desc, mediaType, how };
       }
-      // large and never pushed from here: compress while uploading (the digest is known at the end)
-      const up = await uploadStream(client, () => prefetch(parallelGzip(store.blobStream(layer.digest)), 8), { ...uploadOptions, label: layer.digest });
-      return { diffId, digest: up.digest, size: up.size, mediaType, how: 'chunked' };
+      // large and never pushed from here: compress while uploading (the digest
+      // is known at the end), keeping the gzip for the next push of this layer
+      const cache = new GzipCacheWriter(store, layer.digest);
+      try {
+        const up = await uploadStream(client, () => prefetch(cache.tee(parallelGzip(store.blobStream(layer.digest))), 8), { ...uploadOptions, label: layer.digest });
+        await cache.commit();
+        return { diffId, digest: up.digest, size: up.size, mediaType, how: up.how };
+      } finally {
+        await cache.discard();
+      }
     });
 
   const configDesc = image.manifest.config;

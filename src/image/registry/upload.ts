@@ -1,10 +1,14 @@
 // Putting one blob into a repository: HEAD first (the registry may have it),
 // a cross-repository mount when another repository there has it, else an
-// upload session — one PUT for small blobs, PATCH chunks with Content-Range
-// then a closing PUT for large ones. A failed upload starts again from a new
-// session (retries with backoff on 5xx and dropped connections).
+// upload session — one PUT for small blobs; for large ones one streamed PATCH
+// (what docker and skopeo send: the registry hashes as it writes) or, when a
+// chunk size is asked for, PATCH chunks with Content-Range; then a closing
+// PUT. A failed upload starts again from a new session (retries with backoff
+// on 5xx and dropped connections).
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { Digest } from '../digest.js';
 import { registryError, type RegistryClient } from './client.js';
 import { blobUrl, uploadStartUrl, uploadUrl } from './endpoint.js';
@@ -13,7 +17,7 @@ import type { TransferListener } from './events.js';
 export interface UploadOptions {
   /** blobs up to this size go in one PUT (default 16 MiB) */
   monolithicMax?: number;
-  /** PATCH chunk size (default 16 MiB) */
+  /** PATCH chunks of this size with Content-Range (default: one streamed PATCH) */
   chunkSize?: number;
   onEvent?: TransferListener;
 }
@@ -21,7 +25,24 @@ export interface UploadOptions {
 export type BlobBytes = { buffer: Buffer } | { file: string };
 
 export const defaultMonolithicMax = 16 * 1024 * 1024;
-export const defaultChunkSize = 16 * 1024 * 1024;
+export type UploadHow = 'monolithic' | 'chunked' | 'streamed';
+
+/** One PATCH whose body streams the whole blob; returns the next Location. */
+async function streamedPatch(client: RegistryClient, location: string, body: ReadableStream<Uint8Array>): Promise<string> {
+  const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
+    headers: { 'content-type': 'application/octet-stream' },
+    body,
+    ok: [202],
+    noRetry: true,
+  });
+  await res.body?.cancel();
+  return res.headers.get('location') ?? location;
+}
+
+function bytesStream(bytes: BlobBytes): ReadableStream<Uint8Array> {
+  if ('buffer' in bytes) return new Blob([bytes.buffer]).stream();
+  return Readable.toWeb(createReadStream(bytes.file, { highWaterMark: 1 << 20 })) as ReadableStream<Uint8Array>;
+}
 
 export async function blobExists(client: RegistryClient, digest: Digest, size?: number): Promise<boolean> {
   const res = await client.request('HEAD', blobUrl(client.endpoint, digest), { ok: [404] });
@@ -93,7 +114,7 @@ export async function ensureBlob(
   bytes: BlobBytes,
   mountFrom: readonly string[] = [],
   options: UploadOptions = {},
-): Promise<'exists' | 'mounted' | 'monolithic' | 'chunked'> {
+): Promise<'exists' | 'mounted' | UploadHow> {
   const emit = options.onEvent ?? (() => undefined);
   if (await blobExists(client, desc.digest, desc.size)) {
     emit({ type: 'blob', digest: desc.digest, size: desc.size, status: 'exists' });
@@ -110,8 +131,8 @@ export async function ensureBlob(
     break;
   }
   const monolithicMax = options.monolithicMax ?? defaultMonolithicMax;
-  const chunkSize = options.chunkSize ?? defaultChunkSize;
-  const how = desc.size <= monolithicMax ? 'monolithic' : 'chunked';
+  const chunkSize = options.chunkSize;
+  const how: UploadHow = desc.size <= monolithicMax ? 'monolithic' : chunkSize ? 'chunked' : 'streamed';
   emit({ type: 'blob', digest: desc.digest, size: desc.size, status: 'started', how });
   await client.withRetries(`upload of ${desc.digest}`, async (attempt) => {
     let location = attempt === 1 && firstLocation ? firstLocation : await startUpload(client);
@@ -126,8 +147,9 @@ export async function ensureBlob(
       await res.body?.cancel();
       return;
     }
-    for (let start = 0; start < desc.size; start += chunkSize) {
-      const chunk = await readRange(bytes, start, Math.min(chunkSize, desc.size - start));
+    if (how === 'streamed') location = await streamedPatch(client, location, bytesStream(bytes));
+    else for (let start = 0; start < desc.size; start += chunkSize as number) {
+      const chunk = await readRange(bytes, start, Math.min(chunkSize as number, desc.size - start));
       const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
         headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + chunk.length - 1}` },
         body: chunk,
@@ -146,54 +168,78 @@ export async function ensureBlob(
 }
 
 /**
- * Uploads bytes produced while uploading (a layer being compressed), in
- * PATCH chunks of `chunkSize`, hashing on the way; the closing PUT names the
- * digest. Used when the digest cannot be known before compressing. The
- * producer is called again when the upload has to start over.
+ * Uploads bytes produced while uploading (a layer being compressed), in one
+ * streamed PATCH or in PATCH chunks of `chunkSize`, hashing on the way; the
+ * closing PUT names the digest. Used when the digest cannot be known before
+ * compressing. The producer is called again when the upload has to start over.
  */
 export async function uploadStream(
   client: RegistryClient,
   produce: () => AsyncIterable<Uint8Array>,
   options: UploadOptions & { label?: string } = {},
-): Promise<{ digest: Digest; size: number }> {
+): Promise<{ digest: Digest; size: number; how: UploadHow }> {
   const emit = options.onEvent ?? (() => undefined);
-  const chunkSize = options.chunkSize ?? defaultChunkSize;
+  const chunkSize = options.chunkSize;
+  const how: UploadHow = chunkSize ? 'chunked' : 'streamed';
   const label = options.label ?? 'stream';
-  emit({ type: 'blob', digest: label, size: 0, status: 'started', how: 'chunked' });
+  emit({ type: 'blob', digest: label, size: 0, status: 'started', how });
   const r = await client.withRetries(`upload of ${label}`, async () => {
     let location = await startUpload(client);
     const h = createHash('sha256');
     let offset = 0;
-    let pending: Buffer[] = [];
-    let pendingLen = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingLen === 0) return;
-      const chunk = Buffer.concat(pending, pendingLen);
-      pending = [];
-      pendingLen = 0;
-      const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
-        body: chunk,
-        ok: [202],
-        noRetry: true,
-      });
-      await res.body?.cancel();
-      location = res.headers.get('location') ?? location;
-      offset += chunk.length;
-      emit({ type: 'progress', digest: label, bytes: offset, size: 0 });
-    };
-    for await (const piece of produce()) {
-      h.update(piece);
-      pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-      pendingLen += piece.byteLength;
-      if (pendingLen >= chunkSize) await flush();
+    if (!chunkSize) {
+      // the producer's own failure (a store read) is reported as itself, not as a dropped connection
+      let producerError: unknown;
+      async function* hashed(): AsyncGenerator<Uint8Array> {
+        try {
+          for await (const piece of produce()) {
+            h.update(piece);
+            offset += piece.byteLength;
+            yield piece;
+            emit({ type: 'progress', digest: label, bytes: offset, size: 0 });
+          }
+        } catch (err) {
+          producerError = err;
+          throw err;
+        }
+      }
+      try {
+        location = await streamedPatch(client, location, ReadableStream.from(hashed()));
+      } catch (err) {
+        throw producerError ?? err;
+      }
+    } else {
+      let pending: Buffer[] = [];
+      let pendingLen = 0;
+      const flush = async (): Promise<void> => {
+        if (pendingLen === 0) return;
+        const chunk = Buffer.concat(pending, pendingLen);
+        pending = [];
+        pendingLen = 0;
+        const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
+          headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
+          body: chunk,
+          ok: [202],
+          noRetry: true,
+        });
+        await res.body?.cancel();
+        location = res.headers.get('location') ?? location;
+        offset += chunk.length;
+        emit({ type: 'progress', digest: label, bytes: offset, size: 0 });
+      };
+      for await (const piece of produce()) {
+        h.update(piece);
+        pending.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+        pendingLen += piece.byteLength;
+        if (pendingLen >= chunkSize) await flush();
+      }
+      await flush();
     }
-    await flush();
     const digest = `sha256:${h.digest('hex')}` as Digest;
     const res = await client.request('PUT', uploadUrl(client.endpoint, location, { digest }), { ok: [201], noRetry: true, body: '' });
     await res.body?.cancel();
     return { digest, size: offset };
   });
-  emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how: 'chunked' });
-  return r;
+  emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how });
+  return { ...r, how };
 }
