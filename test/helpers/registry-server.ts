@@ -2,12 +2,14 @@
 // server) on 127.0.0.1 on a free port, its storage and config in a fresh temp
 // dir. Without auth, with htpasswd Basic auth, or with Bearer tokens from a
 // small token server started here (RS256 JWTs with an x5c header, the signing
-// certificate made by openssl). stop() kills what it started, by pid, and
+// certificate made by openssl). With `tls`, it serves HTTPS with a
+// self-signed certificate for 127.0.0.1 made by openssl. stop() kills what it started, by pid, and
 // removes the dir.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +33,8 @@ export interface TestRegistry {
   storage: string;
   pid: number;
   tokenRequests: TokenRequestLog[];
+  /** with tls: the self-signed certificate (PEM) it serves */
+  certFile?: string;
   /** the path of a blob's data file in the storage */
   blobDataPath(digest: string): string;
   stop(): Promise<void>;
@@ -106,14 +110,28 @@ async function startTokenServer(dir: string, service: string, issuer: string, us
   return { url: `http://127.0.0.1:${port}/token`, server, log };
 }
 
-async function waitReady(host: string, child: ChildProcess, logFile: string): Promise<void> {
+function httpsStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
+
+async function waitReady(host: string, child: ChildProcess, logFile: string, tls: boolean): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
-      const res = await fetch(`http://${host}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) return;
+      let status: number;
+      if (tls) status = await httpsStatus(`https://${host}/v2/`);
+      else {
+        const res = await fetch(`http://${host}/v2/`);
+        await res.body?.cancel();
+        status = res.status;
+      }
+      if (status === 200 || status === 401) return;
     } catch {
       /* not listening yet */
     }
@@ -122,7 +140,7 @@ async function waitReady(host: string, child: ChildProcess, logFile: string): Pr
   throw new Error(`docker-registry did not answer on ${host} within 15 s`);
 }
 
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {
+export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, options: { tls?: boolean } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsbuild-registry-'));
   let child: ChildProcess | undefined;
   let token: TokenServer | undefined;
@@ -148,6 +166,14 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
       token = await startTokenServer(dir, 'tsbuild-test', 'tsbuild-test-issuer', auth.users, auth.anonymousPull ?? false);
       authYaml = `auth:\n  token:\n    realm: ${token.url}\n    service: tsbuild-test\n    issuer: tsbuild-test-issuer\n    rootcertbundle: ${path.join(dir, 'token.crt')}\n`;
     }
+    let tlsYaml = '';
+    let certFile: string | undefined;
+    if (options.tls) {
+      certFile = path.join(dir, 'registry.crt');
+      const keyFile = path.join(dir, 'registry.key');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+      tlsYaml = `  tls:\n    certificate: ${certFile}\n    key: ${keyFile}\n`;
+    }
     const config = [
       'version: 0.1',
       'log:',
@@ -165,6 +191,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
       'http:',
       `  addr: ${host}`,
       `  secret: ${randomBytes(16).toString('hex')}`,
+      tlsYaml,
       authYaml,
     ].join('\n');
     const configFile = path.join(dir, 'config.yml');
@@ -173,7 +200,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     const { openSync } = await import('node:fs');
     const out = openSync(logFile, 'a');
     child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', out, out], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
-    await waitReady(host, child, logFile);
+    await waitReady(host, child, logFile, options.tls ?? false);
     const pid = child.pid as number;
     return {
       host,
@@ -181,6 +208,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
       storage,
       pid,
       tokenRequests: token?.log ?? [],
+      ...(certFile ? { certFile } : {}),
       blobDataPath: (digest) => path.join(storage, 'docker/registry/v2/blobs/sha256', digest.slice(7, 9), digest.slice(7), 'data'),
       stop: cleanup,
     };

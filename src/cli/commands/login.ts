@@ -7,8 +7,8 @@ const flags: FlagSpec[] = [
   { name: 'username', short: 'u', kind: 'string', value: 'USER', description: 'user name' },
   { name: 'password', short: 'p', kind: 'string', value: 'PASSWORD', description: 'password (insecure: prefer --password-stdin)' },
   { name: 'password-stdin', kind: 'bool', description: 'read the password from stdin' },
-  { name: 'tls-verify', kind: 'bool', description: 'false: talk plain HTTP to the registry' },
-  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'talk plain HTTP to this registry' },
+  { name: 'tls-verify', kind: 'bool', description: 'false: do not check the TLS certificate (plain HTTP when the registry has no TLS); true: check it even for localhost and 127.0.0.1' },
+  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'do not check this registry\'s TLS certificate (plain HTTP when it has no TLS)' },
 ];
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

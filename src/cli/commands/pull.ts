@@ -4,8 +4,8 @@ import { usageError } from '../../errors.js';
 
 export const flags: FlagSpec[] = [
   { name: 'platform', kind: 'string', value: 'OS/ARCH', description: 'pick this platform from a multi-platform image (default: the host, linux/amd64 here)' },
-  { name: 'tls-verify', kind: 'bool', description: 'false: talk plain HTTP to the registry (always so for localhost and 127.0.0.1)' },
-  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'talk plain HTTP to this registry' },
+  { name: 'tls-verify', kind: 'bool', description: 'false: do not check the TLS certificate (plain HTTP when the registry has no TLS); true: check it even for localhost and 127.0.0.1' },
+  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'do not check this registry\'s TLS certificate (plain HTTP when it has no TLS)' },
   { name: 'quiet', short: 'q', kind: 'bool', description: 'print only the image ID' },
 ];
 

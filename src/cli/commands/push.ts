@@ -4,8 +4,8 @@ import { usageError } from '../../errors.js';
 import { insecureOptions, progressPrinter } from './pull.js';
 
 const flags: FlagSpec[] = [
-  { name: 'tls-verify', kind: 'bool', description: 'false: talk plain HTTP to the registry (always so for localhost and 127.0.0.1)' },
-  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'talk plain HTTP to this registry' },
+  { name: 'tls-verify', kind: 'bool', description: 'false: do not check the TLS certificate (plain HTTP when the registry has no TLS); true: check it even for localhost and 127.0.0.1' },
+  { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'do not check this registry\'s TLS certificate (plain HTTP when it has no TLS)' },
   { name: 'digestfile', kind: 'string', value: 'FILE', description: 'write the pushed manifest digest to FILE' },
   { name: 'quiet', short: 'q', kind: 'bool', description: 'print only the digest' },
 ];
