@@ -223,3 +223,37 @@ export async function importTar(store: ImageStore, tar: Buffer, tag: string): Pr
   const r = await importRootfs(store, Readable.from([tar]), { tags: [tag], sourceName: 'test tar', env: {}, changes: ['CMD ["/bin/sh"]'] });
   return { id: r.id, manifestDigest: r.manifestDigest };
 }
+
+/**
+ * A Docker credential helper for tests: `docker-credential-NAME` in `dir`
+ * (put `dir` first on PATH), a small node script keeping its secrets in
+ * `dir/NAME-store.json`, speaking the get/store/erase protocol of
+ * docker-credential-helpers (and its "credentials not found" answer).
+ */
+export function installCredentialHelper(dir: string, name: string): { store: string; read(): Record<string, { Username: string; Secret: string }> } {
+  const store = path.join(dir, `${name}-store.json`);
+  const script = `#!${process.execPath}
+const fs = require('fs');
+const file = ${JSON.stringify(store)};
+let db = {};
+try { db = JSON.parse(fs.readFileSync(file, 'utf8')); } catch {}
+const input = fs.readFileSync(0, 'utf8');
+const verb = process.argv[2];
+const notFound = () => { process.stdout.write('credentials not found in native keychain\\n'); process.exit(1); };
+if (verb === 'store') { const j = JSON.parse(input); db[j.ServerURL] = { Username: j.Username, Secret: j.Secret }; fs.writeFileSync(file, JSON.stringify(db)); }
+else if (verb === 'get') { const k = input.trim(); if (!db[k]) notFound(); process.stdout.write(JSON.stringify({ ServerURL: k, ...db[k] })); }
+else if (verb === 'erase') { const k = input.trim(); if (!db[k]) notFound(); delete db[k]; fs.writeFileSync(file, JSON.stringify(db)); }
+else { process.stderr.write('unknown verb ' + verb + '\\n'); process.exit(2); }
+`;
+  writeFileSync(path.join(dir, `docker-credential-${name}`), script, { mode: 0o755 });
+  return {
+    store,
+    read: () => {
+      try {
+        return JSON.parse(readFileSync(store, 'utf8')) as Record<string, { Username: string; Secret: string }>;
+      } catch {
+        return {};
+      }
+    },
+  };
+}

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { freePort } from '../helpers/registry-server.js';
+import { loadCredentials, storeCredentials } from '../../src/image/registry/credentials.js';
+import { freePort, installCredentialHelper } from '../helpers/registry-server.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tsbuild-registry-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,5 +59,63 @@ describe('registry commands', () => {
     const cfg = JSON.parse(readFileSync(path.join(dir, 'docker', 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
     expect(Object.keys(cfg.auths)).toEqual(['https://index.docker.io/v1/']);
     expect((await run(['logout'])).out).toMatch(/Removed login credentials for docker\.io/);
+  });
+
+  it('login without a password and without a terminal says to use --password-stdin, before any network', async () => {
+    const r = await run(['login', '-u', 'alice', '127.0.0.1:5']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/stdin is not a terminal.*--password-stdin/);
+    expect((await run(['login', '127.0.0.1:5'])).err).toMatch(/--username USER --password-stdin/);
+  });
+});
+
+describe('credential helpers (credsStore, credHelpers)', () => {
+  const hdir = mkdtempSync(path.join(dir, 'helpers-'));
+  const cfgDir = path.join(hdir, 'docker');
+  const env = { DOCKER_CONFIG: cfgDir, PATH: `${hdir}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+  const vault = installCredentialHelper(hdir, 'vault');
+  const special = installCredentialHelper(hdir, 'special');
+  mkdirSync(cfgDir, { recursive: true });
+  const cfgFile = path.join(cfgDir, 'config.json');
+  const cfg = (): { auths?: Record<string, Record<string, string>>; credsStore?: string } => JSON.parse(readFileSync(cfgFile, 'utf8'));
+
+  it('store / get / erase go through credsStore; the file keeps an empty entry, no secret', async () => {
+    writeFileSync(cfgFile, JSON.stringify({ credsStore: 'vault', credHelpers: { 'special.example': 'special' } }));
+    const saved = await storeCredentials(env, 'reg.example:5000', { username: 'me', password: 's3cret' });
+    expect(saved.helper).toBe('docker-credential-vault');
+    expect(vault.read()).toEqual({ 'reg.example:5000': { Username: 'me', Secret: 's3cret' } });
+    expect(cfg().auths).toEqual({ 'reg.example:5000': {} });
+    expect(readFileSync(cfgFile, 'utf8')).not.toContain('s3cret');
+    expect(await loadCredentials(env, 'reg.example:5000')).toEqual({ username: 'me', password: 's3cret' });
+    // Docker Hub is kept under its legacy URL, as docker does
+    await storeCredentials(env, 'docker.io', { username: 'hub', password: 'h' });
+    expect(Object.keys(vault.read())).toContain('https://index.docker.io/v1/');
+    expect((await storeCredentials(env, 'reg.example:5000', undefined)).changed).toBe(true);
+    expect(vault.read()['reg.example:5000']).toBeUndefined();
+    expect(await loadCredentials(env, 'reg.example:5000')).toBeUndefined();
+    expect((await storeCredentials(env, 'reg.example:5000', undefined)).changed).toBe(false);
+  });
+
+  it('credHelpers wins over credsStore for its registry', async () => {
+    await storeCredentials(env, 'special.example', { username: 'sp', password: 'x' });
+    expect(special.read()).toEqual({ 'special.example': { Username: 'sp', Secret: 'x' } });
+    expect(vault.read()['special.example']).toBeUndefined();
+    expect(await loadCredentials(env, 'special.example')).toEqual({ username: 'sp', password: 'x' });
+  });
+
+  it('logout erases through the helper; a missing helper is an error naming the program', async () => {
+    await storeCredentials(env, 'reg.example:5000', { username: 'me', password: 's3cret' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      stdout: { write: (s: string) => (out.push(s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (s: string) => (err.push(s), true) } as unknown as NodeJS.WritableStream,
+      env,
+    };
+    expect(await main(['--root', path.join(dir, 'store'), 'logout', 'reg.example:5000'], io)).toBe(0);
+    expect(out.join('')).toMatch(/Removed login credentials for reg\.example:5000 from docker-credential-vault and /);
+    expect(vault.read()['reg.example:5000']).toBeUndefined();
+    writeFileSync(cfgFile, JSON.stringify({ credsStore: 'nosuchhelper' }));
+    await expect(loadCredentials(env, 'reg.example:5000')).rejects.toMatchObject({ code: 'CREDENTIAL_HELPER', message: expect.stringContaining('docker-credential-nosuchhelper get') });
   });
 });

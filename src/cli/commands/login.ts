@@ -11,6 +11,51 @@ const flags: FlagSpec[] = [
   { name: 'insecure-registry', kind: 'list', value: 'HOST[:PORT]', description: 'do not check this registry\'s TLS certificate (plain HTTP when it has no TLS)' },
 ];
 
+type TtyIn = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+
+/**
+ * Reads one line from a terminal in raw mode: echoed as typed for the user
+ * name, not at all for the password. Backspace edits; Ctrl-C and Ctrl-D abort.
+ */
+async function promptLine(ctx: { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream }, label: string, echo: boolean): Promise<string> {
+  const tty = ctx.stdin as TtyIn;
+  ctx.stderr.write(label);
+  tty.setRawMode?.(true);
+  tty.resume();
+  let line = '';
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const onData = (data: Buffer | string): void => {
+        for (const ch of typeof data === 'string' ? data : data.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            tty.off('data', onData);
+            ctx.stderr.write('\n');
+            resolve(line);
+            return;
+          }
+          if (ch === '\u0003' || ch === '\u0004') {
+            tty.off('data', onData);
+            ctx.stderr.write('\n');
+            reject(usageError('login cancelled'));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') {
+            if (line.length > 0 && echo) ctx.stderr.write('\b \b');
+            line = line.slice(0, -1);
+            continue;
+          }
+          line += ch;
+          if (echo) ctx.stderr.write(ch);
+        }
+      };
+      tty.on('data', onData);
+    });
+  } finally {
+    tty.setRawMode?.(false);
+    tty.pause();
+  }
+}
+
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const parts: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer | string>) parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
@@ -39,17 +84,25 @@ export const command: Command = {
       password = (await readAll(ctx.stdin)).replace(/\r?\n$/, '');
     }
     if (username === undefined || password === undefined) {
-      const saved = await loadCredentials(ctx.env, registry);
-      if (!saved || (username !== undefined && saved.username !== username)) throw usageError('login needs --username and a password (--password-stdin)');
-      username = saved.username;
-      password = saved.password;
+      const saved = password === undefined ? await loadCredentials(ctx.env, registry) : undefined;
+      if (saved && (username === undefined || saved.username === username)) {
+        username = saved.username;
+        password = saved.password;
+      } else if ((ctx.stdin as TtyIn).isTTY) {
+        // on a terminal, ask as docker login does: the user name echoed, the password not
+        if (username === undefined) username = (await promptLine(ctx, `Username for ${registry}: `, true)).trim();
+        if (username === '') throw usageError('the user name is empty');
+        if (password === undefined) password = await promptLine(ctx, `Password for ${username}@${registry}: `, false);
+      } else {
+        throw usageError(`login to ${registry} needs a password and stdin is not a terminal to ask for one: use --username USER --password-stdin (e.g. printf %s "$PASSWORD" | tsbuild login -u USER --password-stdin ${registry})`);
+      }
     }
     if (password === '') throw usageError('the password is empty');
     const creds = { username, password };
     const ep = endpointFor({ domain: registry, path: 'library/tsbuild-login' }, insecureOptions(args));
     await new RegistryClient(ep, { credentials: creds, actions: [] }).verifyLogin();
-    const { file } = await storeCredentials(ctx.env, registry, creds);
-    ctx.stderr.write(`Credentials saved in ${file}\n`);
+    const saved = await storeCredentials(ctx.env, registry, creds);
+    ctx.stderr.write(saved.helper ? `Credentials saved by ${saved.helper} (credential helper named in ${saved.file})\n` : `Credentials saved in ${saved.file}\n`);
     ctx.stdout.write('Login Succeeded\n');
     return 0;
   },

@@ -12,8 +12,8 @@ export const command: Command = {
     if (args.positionals.length > 1) throw usageError('logout takes at most one registry');
     const [{ registryFromLoginArg }, { storeCredentials }] = await Promise.all([import('../../image/registry/endpoint.js'), import('../../image/registry/credentials.js')]);
     const registry = registryFromLoginArg(args.positionals[0] ?? 'docker.io');
-    const { changed, file } = await storeCredentials(ctx.env, registry, undefined);
-    ctx.stdout.write(changed ? `Removed login credentials for ${registry} from ${file}\n` : `Not logged in to ${registry}\n`);
+    const { changed, file, helper } = await storeCredentials(ctx.env, registry, undefined);
+    ctx.stdout.write(changed ? `Removed login credentials for ${registry} from ${helper ? `${helper} and ` : ''}${file}\n` : `Not logged in to ${registry}\n`);
     return 0;
   },
 };

@@ -2,13 +2,15 @@
 // ~/.docker/config.json): `auths.<registry>.auth` is base64 of `user:pass`,
 // so logins made with docker, podman --compat or skopeo work here and ours
 // work there. Written whole by temp file + rename; other keys are kept.
-// Credential helpers (credsStore) are not run: a config that relies on one
-// is reported as such.
+// When the config names a credential helper for the registry (credHelpers,
+// else credsStore), the secret lives in the helper (cred-helper.ts) and the
+// file keeps only an empty `auths` entry, as Docker does.
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TsbuildError } from '../../errors.js';
+import { helperErase, helperFor, helperGet, helperProgram, helperStore } from './cred-helper.js';
 import { credentialKey, dockerHubAuthKey, dockerHubDomain } from './endpoint.js';
 
 export interface Credentials {
@@ -60,8 +62,17 @@ export function lookupCredentials(config: DockerConfig, registry: string): Crede
   return undefined;
 }
 
-/** Pure: the config with the registry's login set (or removed with `undefined`). */
-export function withCredentials(config: DockerConfig, registry: string, creds: Credentials | undefined): { config: DockerConfig; changed: boolean } {
+/** Pure: the credential helper that keeps this registry's secret, if the config names one. */
+export function credentialHelperFor(config: DockerConfig, registry: string): string | undefined {
+  return helperFor(config, candidateKeys(registry));
+}
+
+/**
+ * Pure: the config with the registry's login set (or removed with
+ * `undefined`). With `inHelper`, the entry is left empty (the secret is in
+ * the credential helper).
+ */
+export function withCredentials(config: DockerConfig, registry: string, creds: Credentials | undefined, inHelper = false): { config: DockerConfig; changed: boolean } {
   const auths = { ...(config.auths ?? {}) };
   let changed = false;
   for (const key of candidateKeys(registry)) {
@@ -71,7 +82,7 @@ export function withCredentials(config: DockerConfig, registry: string, creds: C
     }
   }
   if (creds) {
-    auths[credentialKey(registry)] = { auth: encodeAuth(creds) };
+    auths[credentialKey(registry)] = inHelper ? {} : { auth: encodeAuth(creds) };
     changed = true;
   }
   return { config: { ...config, auths }, changed };
@@ -117,12 +128,37 @@ export async function writeDockerConfig(env: NodeJS.ProcessEnv, config: DockerCo
   return file;
 }
 
+/** The registry's login: from its credential helper when the config names one, else (or when it has none) from `auths`. */
 export async function loadCredentials(env: NodeJS.ProcessEnv, registry: string): Promise<Credentials | undefined> {
-  return lookupCredentials(await readDockerConfig(env), registry);
+  const config = await readDockerConfig(env);
+  const helper = credentialHelperFor(config, registry);
+  if (helper) {
+    const c = await helperGet(helper, credentialKey(registry), env);
+    if (c) return c;
+  }
+  return lookupCredentials(config, registry);
 }
 
-export async function storeCredentials(env: NodeJS.ProcessEnv, registry: string, creds: Credentials | undefined): Promise<{ file: string; changed: boolean }> {
-  const { config, changed } = withCredentials(await readDockerConfig(env), registry, creds);
-  if (!changed) return { file: dockerConfigPath(env), changed };
-  return { file: await writeDockerConfig(env, config), changed };
+export interface StoreResult {
+  /** the Docker config file */
+  file: string;
+  /** docker-credential-NAME when a helper keeps the secret */
+  helper?: string;
+  changed: boolean;
+}
+
+/** Saves (or with `undefined` removes) the registry's login, through its credential helper when there is one. */
+export async function storeCredentials(env: NodeJS.ProcessEnv, registry: string, creds: Credentials | undefined): Promise<StoreResult> {
+  const current = await readDockerConfig(env);
+  const helper = credentialHelperFor(current, registry);
+  let helperChanged = false;
+  if (helper) {
+    if (creds) await helperStore(helper, credentialKey(registry), creds, env);
+    else helperChanged = await helperErase(helper, credentialKey(registry), env);
+  }
+  const { config, changed } = withCredentials(current, registry, creds, helper !== undefined);
+  const result: StoreResult = { file: dockerConfigPath(env), changed: changed || helperChanged || (helper !== undefined && creds !== undefined) };
+  if (helper) result.helper = helperProgram(helper);
+  if (changed) result.file = await writeDockerConfig(env, config);
+  return result;
 }
