@@ -2,7 +2,7 @@
 // Basic auth, and with Bearer tokens from a token server written in the test
 // (anonymous pulls allowed, pushes need a login). login/logout keep the
 // credentials in the Docker config ($DOCKER_CONFIG), where push and pull find them.
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +12,8 @@ import { normalizeRef, parseRef } from '../../src/image/refs.js';
 import { pull } from '../../src/image/registry/pull.js';
 import { push } from '../../src/image/registry/push.js';
 import { ImageStore } from '../../src/image/store.js';
-import { importTar, startRegistry, type TestRegistry } from '../helpers/registry-server.js';
+import { importTar, installCredentialHelper, startRegistry, type TestRegistry } from '../helpers/registry-server.js';
+import { buildCli, type BuiltCli } from '../helpers/image-cli.js';
 import { missing } from '../helpers/requires.js';
 import { execFileSync } from 'node:child_process';
 
@@ -132,5 +133,104 @@ for (const kind of ['basic', 'token'] as const) {
       expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/cli/tiny:2`], r.io)).toBe(125);
       expect(r.err.join('')).toMatch(/needs a login|tsbuild login/);
     });
+
+    it('login through a credential helper (credsStore): the secret goes to the helper, push and pull get it back, logout erases it', async () => {
+      const hdir = mkdtempSync(path.join(work, 'helper-'));
+      const helper = installCredentialHelper(hdir, 'testvault');
+      const cfgDir = path.join(hdir, 'docker');
+      const env = { ...process.env, HOME: hdir, DOCKER_CONFIG: cfgDir, PATH: `${hdir}:${process.env.PATH ?? ''}` };
+      mkdirSync(cfgDir);
+      writeFileSync(path.join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'testvault' }));
+      const login = cliIO(env, `${users.alice}\n`);
+      expect(await main(['login', '-u', 'alice', '--password-stdin', reg.host], login.io)).toBe(0);
+      expect(login.err.join('')).toContain('Credentials saved by docker-credential-testvault');
+      expect(helper.read()).toEqual({ [reg.host]: { Username: 'alice', Secret: users.alice } });
+      expect(readFileSync(path.join(cfgDir, 'config.json'), 'utf8')).not.toContain(Buffer.from(`alice:${users.alice}`).toString('base64'));
+      const p = cliIO(env);
+      expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/helper/tiny:1`], p.io)).toBe(0);
+      const o = cliIO(env);
+      expect(await main(['logout', reg.host], o.io)).toBe(0);
+      expect(helper.read()).toEqual({});
+      const r = cliIO(env);
+      expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/helper/tiny:2`], r.io)).toBe(125);
+    });
   });
 }
+
+/**
+ * Runs argv on a real pseudo-terminal (Python's pty module: node has none),
+ * answering each prompt once it appears; returns everything the terminal showed.
+ */
+function onTerminal(argv: string[], answers: [prompt: string, answer: string][], env: NodeJS.ProcessEnv): { code: number; screen: string } {
+  const driver = [
+    'import os, pty, sys, json',
+    'argv = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])',
+    'pid, fd = pty.fork()',
+    'if pid == 0:',
+    '    os.execvp(argv[0], argv)',
+    'screen = b""',
+    'while True:',
+    '    try:',
+    '        data = os.read(fd, 4096)',
+    '    except OSError:',
+    '        break',
+    '    if not data:',
+    '        break',
+    '    screen += data',
+    '    if answers and answers[0][0].encode() in screen.split(b"\\n")[-1]:',
+    '        os.write(fd, answers.pop(0)[1].encode())',
+    '_, status = os.waitpid(pid, 0)',
+    'sys.stdout.write(screen.decode(errors="replace"))',
+    'sys.exit(os.waitstatus_to_exitcode(status))',
+  ].join('\n');
+  try {
+    const screen = execFileSync('python3', ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env, encoding: 'utf8', timeout: 60_000 });
+    return { code: 0, screen };
+  } catch (err) {
+    const e = err as { status?: number; stdout?: string };
+    return { code: e.status ?? -1, screen: e.stdout ?? '' };
+  }
+}
+
+function noPython(): string | undefined {
+  try {
+    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'python3 (with its pty module) is not installed';
+  }
+}
+
+describe.skipIf(!!(missing('registry') ?? noPython()))('login on a terminal', () => {
+  let reg: TestRegistry;
+  let work: string;
+  let cli: BuiltCli;
+
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'tsbuild-registry-tty-'));
+    reg = await startRegistry({ kind: 'basic', users: { bob: 'hunter2!' } });
+    cli = await buildCli();
+  });
+
+  afterAll(async () => {
+    await reg?.stop();
+    cli?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('asks for the user name (echoed) and the password (not echoed), checks and saves them', () => {
+    const env = { ...process.env, DOCKER_CONFIG: path.join(work, 'docker') };
+    const r = onTerminal([process.execPath, cli.bin, 'login', reg.host], [['Username for', 'bob\r'], ['Password for', 'hunter2!\r']], env);
+    expect(r.screen).toContain(`Username for ${reg.host}: bob`);
+    expect(r.screen).toContain(`Password for bob@${reg.host}: `);
+    expect(r.screen).not.toContain('hunter2');
+    expect(r.screen).toContain('Login Succeeded');
+    expect(r.code).toBe(0);
+    const saved = JSON.parse(readFileSync(path.join(work, 'docker', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+    expect(Buffer.from(saved.auths[reg.host]!.auth, 'base64').toString()).toBe('bob:hunter2!');
+    // a wrong password typed on the terminal is refused and saves nothing new
+    const bad = onTerminal([process.execPath, cli.bin, 'login', '-u', 'bob', reg.host, '--tls-verify=false'], [['Password for', 'nope\r']], { ...env, DOCKER_CONFIG: path.join(work, 'docker2') });
+    expect(bad.code).toBe(125);
+    expect(bad.screen).not.toContain('nope');
+  });
+});
