@@ -2,6 +2,7 @@
 import type { ResolvedImage } from './store.js';
 import { familiarOf } from './display.js';
 import { refName, tryParseRef } from './refs.js';
+import { mergeRepoDigests } from './registry/repo-digests.js';
 
 export interface InspectImage {
   Id: string;
@@ -23,13 +24,14 @@ export interface InspectImage {
   Descriptor: { mediaType: string; digest: string; size: number };
 }
 
-export function inspectImage(img: ResolvedImage): InspectImage {
+/** `knownRepoDigests`: `registry/repo@sha256:…` the registry knows this image by (registry/repo-digests.ts). */
+export function inspectImage(img: ResolvedImage, knownRepoDigests: readonly string[] = []): InspectImage {
   const c = img.config;
   const repos = [...new Set(img.tags.map((t) => tryParseRef(t)).filter((r) => r !== undefined).map((r) => refName(r)))];
   const out: InspectImage = {
     Id: img.id,
     RepoTags: img.tags.map(familiarOf),
-    RepoDigests: repos.map((r) => familiarOf(`${r}@${img.manifestDigest}`)),
+    RepoDigests: mergeRepoDigests(knownRepoDigests, repos, img.manifestDigest).map(familiarOf),
     Parent: '',
     Comment: c.history?.at(-1)?.comment ?? '',
     Created: c.created ?? '',

@@ -326,6 +326,11 @@ export class ImageStore {
         const e = all.find((i) => i.manifestDigest === ref.digest);
         if (e) return this.loadImage(e.manifestDigest, e.tags);
         if (await this.hasBlob(ref.digest)) return this.loadImage(ref.digest, []);
+        // NAME@<registry digest> of a pulled or pushed image (its local manifest may differ)
+        const { resolveRepoDigest } = await import('./registry/repo-digests.js');
+        const local = await resolveRepoDigest(this, `${ref.domain}/${ref.path}`, ref.digest);
+        const le = local === undefined ? undefined : all.find((i) => i.manifestDigest === local);
+        if (le) return this.loadImage(le.manifestDigest, le.tags);
         throw imageError('IMAGE_NOT_FOUND', `no such image: ${input}`);
       }
       const full = formatRef(normalizeRef(input));

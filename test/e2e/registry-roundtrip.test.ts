@@ -88,6 +88,14 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     expect(pulled.manifestDigest).not.toBe(pulled.repoDigest);
     expect(await repoDigestsOf(dst, pulled.manifestDigest)).toEqual([`${reg.host}/tsbuild/busybox@${pushed.manifestDigest}`]);
     expect(await repoDigestsOf(src, image.manifestDigest)).toContain(`${reg.host}/tsbuild/busybox@${pushed.manifestDigest}`);
+    // NAME@<registry digest> resolves locally after the pull, and inspect shows it, as Docker does
+    const byDigest = await dst.resolve(`${reg.host}/tsbuild/busybox@${pulled.repoDigest}`);
+    expect(byDigest.manifestDigest).toBe(pulled.manifestDigest);
+    await expect(dst.resolve(`${reg.host}/tsbuild/other@${pulled.repoDigest}`)).rejects.toThrow(/no such image/);
+    const out: string[] = [];
+    const io = { stdout: { write: (t: string) => (out.push(t), true) } as unknown as NodeJS.WritableStream, stderr: { write: () => true } as unknown as NodeJS.WritableStream, env: {} };
+    expect(await main(['--root', dst.root, 'inspect', `${reg.host}/tsbuild/busybox@${pulled.repoDigest}`], io)).toBe(0);
+    expect((JSON.parse(out.join('')) as { RepoDigests: string[] }[])[0]?.RepoDigests).toEqual([`${reg.host}/tsbuild/busybox@${pushed.manifestDigest}`]);
 
     // a second pull finds everything present
     const again = await pull(dst, normalizeRef(`${reg.host}/tsbuild/busybox:1`));

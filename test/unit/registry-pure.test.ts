@@ -7,7 +7,7 @@ import { blobUrl, endpointFor, isInsecure, manifestUrl, registryFromLoginArg, up
 import { decodeAuth, encodeAuth, loadCredentials, lookupCredentials, storeCredentials, dockerConfigPath } from '../../src/image/registry/credentials.js';
 import { defaultRetryPolicy, nextDelay, parseRetryAfter } from '../../src/image/registry/retry.js';
 import { detectManifestKind, layerCompression, manifestAccept, sniffCompression } from '../../src/image/registry/media-types.js';
-import { addRepoDigest } from '../../src/image/registry/repo-digests.js';
+import { addRepoDigest, localManifestFor, mergeRepoDigests } from '../../src/image/registry/repo-digests.js';
 import { hostPlatform, parsePlatform, selectPlatform, formatPlatform } from '../../src/image/registry/platform.js';
 
 describe('registry endpoints', () => {
@@ -120,6 +120,12 @@ describe('Docker config credentials', () => {
 });
 
 describe('repo digests', () => {
+  it('finds the local manifest of NAME@registry-digest, and merges RepoDigests per repository', () => {
+    const rec = addRepoDigest(addRepoDigest({}, 'sha256:l1', 'reg:5000/a', 'sha256:r1'), 'sha256:l2', 'reg:5000/a', 'sha256:r2');
+    expect(localManifestFor(rec, 'reg:5000/a', 'sha256:r2')).toBe('sha256:l2');
+    expect(localManifestFor(rec, 'reg:5000/b', 'sha256:r2')).toBeUndefined();
+    expect(mergeRepoDigests(['reg:5000/a@sha256:r1'], ['reg:5000/a', 'docker.io/library/app'], 'sha256:l1')).toEqual(['docker.io/library/app@sha256:l1', 'reg:5000/a@sha256:r1']);
+  });
   it('keeps one digest per repository, newest wins', () => {
     let r = addRepoDigest({}, 'sha256:local', 'reg:5000/a', 'sha256:1');
     r = addRepoDigest(r, 'sha256:local', 'reg:5000/b', 'sha256:2');

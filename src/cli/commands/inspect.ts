@@ -27,7 +27,9 @@ export const command: Command = {
             out.push(container);
             continue;
           }
-          out.push(inspectImage(await store.resolve(ref)));
+          const img = await store.resolve(ref);
+          const { repoDigestsOf } = await import('../../image/registry/repo-digests.js');
+          out.push(inspectImage(img, await repoDigestsOf(store, img.manifestDigest)));
         } catch (err) {
           if (!(err instanceof TsbuildError)) throw err;
           failures.push(err.message);

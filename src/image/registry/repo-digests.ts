@@ -43,3 +43,22 @@ export async function recordRepoDigest(store: ImageStore, localManifest: string,
 export async function repoDigestsOf(store: ImageStore, localManifest: string): Promise<string[]> {
   return (await read(store))[localManifest] ?? [];
 }
+
+/** Pure: the local manifest known as `name@registryDigest`, if any. */
+export function localManifestFor(rec: Record_, name: string, registryDigest: string): string | undefined {
+  const want = `${name}@${registryDigest}`;
+  for (const [local, list] of Object.entries(rec)) if (list.includes(want)) return local;
+  return undefined;
+}
+
+/** The local manifest a pull or push recorded for `name@registryDigest` (Docker resolves these after a pull). */
+export async function resolveRepoDigest(store: ImageStore, name: string, registryDigest: string): Promise<string | undefined> {
+  return localManifestFor(await read(store), name, registryDigest);
+}
+
+/** Pure: Docker's RepoDigests: the registry digests known per repository, else `repo@<local manifest digest>` for each tagged repository. */
+export function mergeRepoDigests(known: readonly string[], taggedRepos: readonly string[], localManifest: string): string[] {
+  const out = [...known];
+  for (const r of taggedRepos) if (!known.some((k) => k.startsWith(`${r}@`))) out.push(`${r}@${localManifest}`);
+  return [...new Set(out)].sort();
+}
