@@ -274,6 +274,8 @@ describe.skipIf(!!why)('registry round trips (no auth)', () => {
     out.length = 0;
     expect(await main(['--root', dstRoot, 'pull', '--platform', 'linux/amd64', `${reg.host}/cli/busybox:2`], io)).toBe(0);
     expect(out.join('')).toBe(`${busybox.id}\n`);
+    expect(err.join('')).toMatch(/^[a-f0-9]{12}: downloading \(\d+\.\d MB\)$/m);
+    expect(err.join('')).toMatch(/^[a-f0-9]{12}: done \(\d+\.\d MB\)$/m);
     out.length = 0;
     expect(await main(['--root', dstRoot, 'pull', '--platform', 'linux/arm64', `${reg.host}/cli/busybox:2`], io)).toBe(125);
     expect(err.join('')).toMatch(/is for linux\/amd64, not linux\/arm64/);

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { progressPrinter } from '../../src/cli/commands/pull.js';
+import type { CommandContext } from '../../src/cli/command.js';
 import { loadCredentials, storeCredentials } from '../../src/image/registry/credentials.js';
 import { freePort, installCredentialHelper } from '../helpers/registry-server.js';
 
@@ -117,5 +119,48 @@ describe('credential helpers (credsStore, credHelpers)', () => {
     expect(vault.read()['reg.example:5000']).toBeUndefined();
     writeFileSync(cfgFile, JSON.stringify({ credsStore: 'nosuchhelper' }));
     await expect(loadCredentials(env, 'reg.example:5000')).rejects.toMatchObject({ code: 'CREDENTIAL_HELPER', message: expect.stringContaining('docker-credential-nosuchhelper get') });
+  });
+});
+
+describe('transfer progress', () => {
+  const feed = (isTTY: boolean, quiet = false): string => {
+    const err: string[] = [];
+    const stderr = { isTTY, write: (t: string) => (err.push(t), true) } as unknown as NodeJS.WritableStream;
+    const p = progressPrinter({ stderr } as unknown as CommandContext, quiet);
+    const d = `sha256:${'ab'.repeat(32)}`;
+    const size = 100 * 1048576;
+    p({ type: 'resolved', reference: 'reg/x:1', manifestDigest: `sha256:${'cd'.repeat(32)}` });
+    p({ type: 'blob', digest: d, size, status: 'started', how: 'download' });
+    for (const mb of [10, 30, 31, 60, 90, 100]) p({ type: 'progress', digest: d, bytes: mb * 1048576, size });
+    p({ type: 'blob', digest: d, size, status: 'done' });
+    // a push whose digest is known only at the end: started and progress under the label
+    p({ type: 'blob', digest: 'sha256:' + 'ef'.repeat(32), size: 0, status: 'started', how: 'streamed' });
+    p({ type: 'progress', digest: 'sha256:' + 'ef'.repeat(32), bytes: 70 * 1048576, size: 0 });
+    p({ type: 'blob', digest: 'sha256:' + '12'.repeat(32), size: 5, status: 'done', how: 'streamed', label: 'sha256:' + 'ef'.repeat(32) });
+    return err.join('');
+  };
+
+  it('prints plain lines per blob step without a terminal', () => {
+    expect(feed(false).split('\n')).toEqual([
+      `reg/x:1: sha256:${'cd'.repeat(32)}`,
+      'abababababab: downloading (100.0 MB)',
+      'abababababab: 25% of 100.0 MB',
+      'abababababab: 50% of 100.0 MB',
+      'abababababab: 75% of 100.0 MB',
+      'abababababab: done (100.0 MB)',
+      'efefefefefef: uploading',
+      'efefefefefef: 70.0 MB sent',
+      '121212121212: done (0.0 MB, streamed)',
+      '',
+    ]);
+    expect(feed(false, true)).toBe('');
+  });
+
+  it('redraws one status line in place on a terminal and clears it before step lines', () => {
+    const out = feed(true);
+    expect(out).toContain('\r\x1b[K1 blob(s) in flight: 0.0 / 100.0 MB');
+    expect(out).toContain('\r\x1b[Kabababababab: done (100.0 MB)\n');
+    expect(out).not.toContain('25% of');
+    expect(out.endsWith('121212121212: done (0.0 MB, streamed)\n')).toBe(true);
   });
 });

@@ -9,22 +9,76 @@ export const flags: FlagSpec[] = [
   { name: 'quiet', short: 'q', kind: 'bool', description: 'print only the image ID' },
 ];
 
-/** Renders transfer events as plain lines on stderr. */
+/**
+ * Renders transfer events on stderr, one line per blob step. Without a
+ * terminal, progress is a line at each quarter of a blob (every 64 MB when
+ * its size is not known yet); on a terminal, one status line of the blobs in
+ * flight is redrawn in place under the step lines.
+ */
 export function progressPrinter(ctx: CommandContext, quiet: boolean): (e: import('../../image/registry/events.js').TransferEvent) => void {
+  const tty = (ctx.stderr as { isTTY?: boolean }).isTTY === true;
+  const active = new Map<string, { size: number; bytes: number; shown: number }>();
+  let statusShown = false;
+  let lastDraw = 0;
+  const mb = (n: number): string => (n / 1048576).toFixed(1);
+  const short = (d: string): string => d.slice(7, 19);
+  const redraw = (): void => {
+    if (!tty || active.size === 0) return;
+    let bytes = 0;
+    let size = 0;
+    for (const b of active.values()) {
+      bytes += b.bytes;
+      size += b.size;
+    }
+    ctx.stderr.write(`\r\x1b[K${active.size} blob(s) in flight: ${mb(bytes)}${size > 0 ? ` / ${mb(size)}` : ''} MB`);
+    statusShown = true;
+    lastDraw = Date.now();
+  };
+  const line = (text: string): void => {
+    if (statusShown) ctx.stderr.write('\r\x1b[K');
+    statusShown = false;
+    ctx.stderr.write(`${text}\n`);
+    redraw();
+  };
   return (e) => {
     if (quiet) return;
-    const short = (d: string): string => d.slice(7, 19);
     switch (e.type) {
       case 'resolved':
-        ctx.stderr.write(`${e.reference}: ${e.manifestDigest}${e.platform ? ` (${e.platform})` : ''}\n`);
+        line(`${e.reference}: ${e.manifestDigest}${e.platform ? ` (${e.platform})` : ''}`);
         break;
       case 'blob':
-        if (e.status === 'exists') ctx.stderr.write(`${short(e.digest)}: already exists\n`);
-        else if (e.status === 'mounted') ctx.stderr.write(`${short(e.digest)}: mounted from another repository\n`);
-        else if (e.status === 'done') ctx.stderr.write(`${short(e.digest)}: done (${(e.size / 1048576).toFixed(1)} MB${e.how && e.how !== 'download' ? `, ${e.how}` : ''})\n`);
+        if (e.status === 'exists') line(`${short(e.digest)}: already exists`);
+        else if (e.status === 'mounted') line(`${short(e.digest)}: mounted from another repository`);
+        else if (e.status === 'started') {
+          active.set(e.digest, { size: e.size, bytes: 0, shown: 0 });
+          line(`${short(e.digest)}: ${e.how === 'download' ? 'downloading' : 'uploading'}${e.size > 0 ? ` (${mb(e.size)} MB)` : ''}`);
+        } else {
+          active.delete(e.digest);
+          if (e.label) active.delete(e.label);
+          line(`${short(e.digest)}: done (${mb(e.size)} MB${e.how && e.how !== 'download' ? `, ${e.how}` : ''})`);
+        }
         break;
+      case 'progress': {
+        const b = active.get(e.digest);
+        if (!b) break;
+        b.bytes = e.bytes;
+        if (e.size > 0) b.size = e.size;
+        if (tty) {
+          if (Date.now() - lastDraw >= 100) redraw();
+        } else if (b.size > 0) {
+          const quarter = Math.floor((4 * b.bytes) / b.size);
+          if (quarter > b.shown && quarter < 4) {
+            b.shown = quarter;
+            line(`${short(e.digest)}: ${quarter * 25}% of ${mb(b.size)} MB`);
+          }
+        } else if (b.bytes - b.shown >= 64 * 1048576) {
+          b.shown = b.bytes;
+          line(`${short(e.digest)}: ${mb(b.bytes)} MB sent`);
+        }
+        break;
+      }
       case 'warning':
-        ctx.stderr.write(`warning: ${e.message}\n`);
+        line(`warning: ${e.message}`);
         break;
       default:
         break;

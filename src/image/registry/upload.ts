@@ -240,6 +240,6 @@ export async function uploadStream(
     await res.body?.cancel();
     return { digest, size: offset };
   });
-  emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how });
+  emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how, label });
   return { ...r, how };
 }
