@@ -145,8 +145,20 @@ export async function downloadLayerInto(
       }
       return r.value;
     };
+    // the network's small chunks batched to ~1 MiB: fewer trips through the decompressor's thread pool jobs
     async function* verified(): AsyncGenerator<Uint8Array> {
-      for (let c = await take(); c !== undefined; c = await take()) yield c;
+      let parts: Uint8Array[] = [];
+      let len = 0;
+      for (let c = await take(); c !== undefined; c = await take()) {
+        parts.push(c);
+        len += c.length;
+        if (len >= 1 << 20) {
+          yield Buffer.concat(parts, len);
+          parts = [];
+          len = 0;
+        }
+      }
+      if (len > 0) yield Buffer.concat(parts, len);
     }
     try {
       const { stream, compression } = await decompressing(verified(), what);
