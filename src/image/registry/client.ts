@@ -91,9 +91,10 @@ export class RegistryClient {
     return this.#endpoint;
   }
 
-  /** Unchecked TLS only towards the insecure registry itself (never its token server). */
+  /** Unchecked TLS only over https towards the insecure registry itself (never its token server); plain HTTP goes through fetch. */
   #transportFor(url: string): Transport {
-    return !this.#endpoint.tlsVerify && new URL(url).host === this.#endpoint.host ? uncheckedTlsTransport : verifiedTransport;
+    if (this.#endpoint.tlsVerify || !url.startsWith('https:')) return verifiedTransport;
+    return new URL(url).host === this.#endpoint.host ? uncheckedTlsTransport : verifiedTransport;
   }
 
   /** A URL made before the ping chose plain HTTP follows the endpoint there. */
