@@ -1,7 +1,8 @@
 // Push: an image of the store to a repository. Uncompressed layers are
 // gzipped deterministically (parallel independent members, gzip.ts), so
-// pushing the same image twice gives the same digests; a layer already
-// compressed in the store goes as it is. Blobs go first (HEAD, mount,
+// pushing the same image twice gives the same digests, and the gzip is kept
+// (gzip-cache.ts) so a later push of the layer uploads it without compressing
+// again; a layer already compressed in the store goes as it is. Blobs go first (HEAD, mount,
 // upload; in parallel), the config next, the manifest last with its media type.
 import { TsbuildError } from '../../errors.js';
 import { sha256, type Digest } from '../digest.js';
