@@ -1,6 +1,7 @@
 // `prune`: removes untagged images (optional), then collects what nothing
 // references: blobs not named by any image in index.json, temp leftovers,
-// unpacked layers whose diffID no image has, lock candidates of dead
+// unpacked layers whose diffID no image has, cached gzips of pushed layers
+// (registry/gzip-cache.ts) whose diffID no image has, lock candidates of dead
 // processes. Runs under the index lock, so no tag can appear meanwhile; a
 // file is only removed if it is older than the oldest live writer session
 // (see session.ts), so a blob written a moment ago for an image not yet
@@ -9,6 +10,7 @@ import { lstat, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isDigest, type Digest } from './digest.js';
 import { parseOwner, ownerAlive, selfOwner } from './lock.js';
+import { gzipCacheDir } from './registry/gzip-cache.js';
 import { listSessions } from './session.js';
 import { descriptorTag, type ImageStore } from './store.js';
 import type { Manifest } from './oci.js';
@@ -121,6 +123,12 @@ export async function pruneStore(store: ImageStore, options: PruneOptions = {}):
         }
       } else if (foreignWriters > 0) {
         result.notes.push('unpacked layers were not collected while other tsbuild processes run');
+      }
+      // a push caches each layer's gzip by diffID; an image's removal makes it garbage
+      for (const name of await readdir(gzipCacheDir(store)).catch(() => [] as string[])) {
+        if (diffIds.has(`sha256:${name}`)) continue;
+        const p = path.join(gzipCacheDir(store), name);
+        if (await oldEnough(p)) await remove(p, result.removedTemp, p);
       }
     }
     for (const name of await readdir(store.tmpRoot).catch(() => [] as string[])) {

@@ -89,6 +89,22 @@ describe('prune', () => {
     expect(r.reclaimedBytes).toBeGreaterThan(0);
   });
 
+  it('collects cached gzips of layers that no image has any more', async () => {
+    const keep = await image('kept layer', ['keep:1']);
+    const drop = await image('dropped layer', ['drop:1']);
+    const cache = path.join(root, 'registry/gzip-cache');
+    mkdirSync(cache, { recursive: true });
+    const keptGz = path.join(cache, keep.manifest.layers[0]!.digest.slice(7));
+    const droppedGz = path.join(cache, drop.manifest.layers[0]!.digest.slice(7));
+    const partial = path.join(cache, '.gzip-1-x');
+    for (const f of [keptGz, droppedGz, partial]) writeFileSync(f, 'gzip bytes');
+    await store.untag('drop:1');
+    await store.close();
+    const r = await pruneStore(store);
+    expect(r.removedTemp).toEqual(expect.arrayContaining([droppedGz, partial]));
+    expect(readdirSync(cache)).toEqual([path.basename(keptGz)]);
+  });
+
   it('keeps fresh blobs while another live process has a writer session', async () => {
     const w = path.join(root, 'locks/writers');
     // a live foreign session (pid 1 = init, which is alive) that started now
