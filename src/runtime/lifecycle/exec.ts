@@ -23,7 +23,7 @@ export interface ExecRequest {
 /** the container's process template + the exec's overrides → boxinit's exec config (pure) */
 export function execConfig(v: ContainerView, r: ExecRequest): BoxinitExecConfig {
   const t = v.record?.exec;
-  if (!t || v.state.pid1 === undefined) throw new TsbuildError('runtime', 'NO_EXEC_RECORD', `container ${v.id.slice(0, 12)} was not started detached (run -d): exec needs its record`);
+  if (!t || v.state.pid1 === undefined) throw new TsbuildError('runtime', 'NO_EXEC_RECORD', `container ${v.id.slice(0, 12)} has no life-cycle record (made by an older tsbuild): exec needs it`);
   if (r.argv.length === 0) throw usageError('exec needs a COMMAND');
   let uid = t.uid;
   let gid = t.gid;

@@ -21,10 +21,12 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(d / 365)} years`;
 }
 
-export type DockerStatus = 'created' | 'running' | 'paused' | 'exited';
+export type DockerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited';
 
 export function dockerStatus(v: ContainerView): DockerStatus {
   if (v.running) return v.record?.paused ? 'paused' : 'running';
+  // between restart's stop and its start
+  if (v.record?.restarting) return 'restarting';
   return v.state.status === 'created' ? 'created' : 'exited';
 }
 
@@ -37,6 +39,10 @@ export function exitCodeOf(v: ContainerView): number {
 export function statusText(v: ContainerView, now: number): string {
   const st = dockerStatus(v);
   if (st === 'created') return 'Created';
+  if (st === 'restarting') {
+    const at = v.record?.finishedAt ? Date.parse(v.record.finishedAt) : undefined;
+    return `Restarting (${exitCodeOf(v)}) ${at === undefined ? 'Less than a second' : humanDuration(now - at)} ago`;
+  }
   if (st === 'running' || st === 'paused') {
     const since = Date.parse(v.record?.startedAt ?? v.state.createdAt);
     return `Up ${humanDuration(now - since)}${st === 'paused' ? ' (Paused)' : ''}`;
@@ -108,7 +114,7 @@ export function inspectContainer(v: ContainerView): Record<string, unknown> {
       Status: st,
       Running: st === 'running' || st === 'paused',
       Paused: st === 'paused',
-      Restarting: false,
+      Restarting: st === 'restarting',
       OOMKilled: v.state.oomKilled === true,
       Dead: false,
       Pid: v.running ? (v.state.pid1 ?? 0) : 0,
@@ -119,6 +125,7 @@ export function inspectContainer(v: ContainerView): Record<string, unknown> {
     },
     Image: v.state.image,
     Name: `/${containerName(v)}`,
+    RestartCount: r?.restartCount ?? 0,
     HostConfig: { AutoRemove: v.state.rm, NetworkMode: r?.network?.mode ?? 'default' },
     GraphDriver: { Name: v.state.paths.upper ? 'overlay2' : 'vfs', Data: { MergedDir: v.state.paths.merged, ...(v.state.paths.upper ? { UpperDir: v.state.paths.upper, WorkDir: v.state.paths.work } : {}) } },
     Config: {

@@ -44,6 +44,20 @@ export interface LifecycleRecord {
   name?: string;
   /** set by `pause` */
   paused?: boolean;
+  /** the `run` arguments and working directory, for `start` and `restart` */
+  runArgv?: string[];
+  cwd?: string;
+  /** anonymous volumes made for this container (removed by `run --rm`, `rm -v`) */
+  anonymousVolumes?: AnonymousVolume[];
+  /** how often `restart`/`start` ran it again */
+  restartCount?: number;
+  /** set by `restart` between the stop and the start */
+  restarting?: boolean;
+}
+
+export interface AnonymousVolume {
+  name: string;
+  target: string;
 }
 
 export const RECORD_FILE = 'lifecycle.json';

@@ -1,0 +1,65 @@
+// `start` and `restart`: a stopped container runs again through a new monitor
+// (detach.ts), with the `run` arguments and working directory its record
+// keeps, under the same id, name, creation time, upper dir and anonymous
+// volumes (container.ts reuses them when the hooks carry the previous run).
+// `restart` stops a running one first (stop signal, then SIGKILL after N s)
+// and waits until its owner — monitor or attached tsbuild — has released
+// its cgroup, network and mounts, which the new run takes over by id.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandContext } from '../../cli/command.js';
+import { TsbuildError } from '../../errors.js';
+import { isAlive, readState } from '../state.js';
+import { startMonitor } from './detach.js';
+import type { ContainerView } from './lookup.js';
+import { readRecord, updateRecord, writeRecord } from './record.js';
+import { stopContainer } from './signal.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** the last run is over: its process is gone and its owner is gone or has cleaned up */
+export async function released(dir: string): Promise<boolean> {
+  const s = await readState(dir);
+  if (!s) return true;
+  if (s.status === 'running' && (await isAlive(s.process))) return false;
+  if (!(await isAlive(s.owner))) return true;
+  const r = readRecord(dir);
+  // the owner writes finishedAt once the container's resources are gone
+  return s.status === 'exited' && r?.finishedAt !== undefined && (r.startedAt === undefined || r.finishedAt >= r.startedAt);
+}
+
+async function waitReleased(v: ContainerView, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await released(v.dir))) {
+    if (Date.now() > until) throw new TsbuildError('runtime', 'STOP_TIMEOUT', `container ${v.id.slice(0, 12)}: its last run did not end`);
+    await sleep(20);
+  }
+}
+
+/** runs a stopped container again, detached; 0 or the failed start's status */
+export async function startAgain(ctx: CommandContext, v: ContainerView): Promise<number> {
+  const r = v.record;
+  if (!r?.runArgv) throw new TsbuildError('runtime', 'NO_RUN_RECORD', `container ${v.id.slice(0, 12)} has no recorded run arguments (it was made by an older tsbuild): it cannot be started again`);
+  await waitReleased(v, 30_000);
+  // per-run leftovers the next run makes afresh (the v1 cgroup mount skeleton)
+  rmSync(path.join(v.dir, 'cgroupfs'), { recursive: true, force: true });
+  // the new monitor's start shows as a startedAt in the record
+  const { startedAt: _s, ...rest } = readRecord(v.dir) ?? r;
+  writeRecord(v.dir, rest);
+  const status = await startMonitor(ctx, v.id, r.runArgv, r.cwd ?? ctx.cwd, true);
+  if (status !== 0) updateRecord(v.dir, { restarting: false, finishedAt: new Date().toISOString() });
+  return status;
+}
+
+export async function restartContainer(ctx: CommandContext, v: ContainerView, seconds: number): Promise<number> {
+  if (v.state.rm) throw new TsbuildError('usage', 'RESTART_AUTOREMOVE', `container ${v.id.slice(0, 12)} was run with --rm: it is removed when it stops, so it cannot be restarted`);
+  if (!v.record?.runArgv) throw new TsbuildError('runtime', 'NO_RUN_RECORD', `container ${v.id.slice(0, 12)} has no recorded run arguments (it was made by an older tsbuild): it cannot be restarted`);
+  updateRecord(v.dir, { restarting: true });
+  try {
+    await stopContainer(v, seconds);
+  } catch (err) {
+    updateRecord(v.dir, { restarting: false });
+    throw err;
+  }
+  return startAgain(ctx, v);
+}
