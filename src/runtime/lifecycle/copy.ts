@@ -53,7 +53,9 @@ const exists = (p: string) => {
 /** container SRC → host DST (docker cp semantics: into DST when it is a directory) */
 export async function copyFromContainer(v: ContainerView, src: string, dst: string): Promise<void> {
   await withRoot(v, false, (root) => {
-    const from = resolveInRoot(root, src, { keepLast: true });
+    const resolved = resolveInRoot(root, src, { keepLast: true });
+    // the root itself: its contents (through the /proc/PID/root link)
+    const from = resolved === root ? `${root}/` : resolved;
     if (!exists(from)) throw new TsbuildError('usage', 'CP_NO_SOURCE', `${v.id.slice(0, 12)}:${src}: no such file or directory in the container`);
     const d = exists(dst);
     copyTree(from, d?.isDirectory() ? path.join(dst, path.basename(from)) : dst);
@@ -65,8 +67,8 @@ export async function copyToContainer(v: ContainerView, src: string, dst: string
   if (!exists(src)) throw new TsbuildError('usage', 'CP_NO_SOURCE', `${src}: no such file or directory`);
   await withRoot(v, true, (root) => {
     const to = resolveInRoot(root, dst);
-    const d = exists(to);
     // (a running container's root is /proc/PID/root, a link to the root)
+    const d = to === root ? statSync(root) : exists(to);
     const parent = path.dirname(to) === root ? statSync(root) : exists(path.dirname(to));
     if (!d && !parent?.isDirectory()) throw new TsbuildError('usage', 'CP_NO_DEST', `${v.id.slice(0, 12)}:${dst}: the parent directory does not exist in the container`);
     copyTree(src, d?.isDirectory() ? path.join(to, path.basename(src)) : to);
