@@ -1,5 +1,6 @@
 // Named volumes (-v NAME:/path, volume ls/rm) and the image's VOLUME entries
-// as anonymous volumes.
+// as anonymous volumes: seeded with the image's content at their path, kept
+// with the container, removed by run --rm and rm -v (never a named one).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,18 +39,70 @@ describe.skipIf(!!why)('volumes', () => {
     expect((await tsb(h, ['volume', 'rm', 'lc-data'])).code).not.toBe(0);
   });
 
-  it("the image's VOLUME path gets an anonymous volume (a mount, not the container's upper dir)", async () => {
-    const before = (await tsb(h, ['volume', 'ls', '-q'])).stdout.split('\n').filter((l) => l !== '');
-    const r = await tsb(h, ['run', '--rm', '--network', 'none', 'lc-vol:1', 'sh', '-c', 'echo anon > /vol/f; grep -c " /vol " /proc/self/mountinfo']);
+  const volumes = async (): Promise<string[]> => (await tsb(h, ['volume', 'ls', '-q'])).stdout.split('\n').filter((l) => l !== '');
+
+  it("the image's VOLUME path gets an anonymous volume (a mount, not the container's upper dir), kept by rm and removed by rm -v", async () => {
+    const before = await volumes();
+    const r = await tsb(h, ['run', '--network', 'none', '--name', 'lc-anon', 'lc-vol:1', 'sh', '-c', 'echo anon > /vol/f; grep -c " /vol " /proc/self/mountinfo']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('1\n');
-    const added = (await tsb(h, ['volume', 'ls', '-q'])).stdout.split('\n').filter((l) => l !== '' && !before.includes(l));
+    const added = (await volumes()).filter((l) => !before.includes(l));
     expect(added).toHaveLength(1);
     expect(added[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(path.join(h.root, 'volumes', added[0] as string, '_data/f'), 'utf8')).toBe('anon\n');
-    // an explicit mount on the path takes its place
-    const n = await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-named:/vol', 'lc-vol:1', 'sh', '-c', 'echo named > /vol/f']);
-    expect(n.code).toBe(0);
-    expect((await tsb(h, ['volume', 'ls', '-q'])).stdout.split('\n').filter((l) => l !== '' && !before.includes(l)).sort()).toEqual([added[0], 'lc-named'].sort());
+    expect((await tsb(h, ['diff', 'lc-anon'])).stdout).not.toContain('/vol/f');
+    // start runs it again with the same anonymous volume
+    expect((await tsb(h, ['start', 'lc-anon'])).code).toBe(0);
+    expect((await tsb(h, ['wait', 'lc-anon'])).stdout).toBe('0\n');
+    expect((await volumes()).filter((l) => !before.includes(l))).toEqual(added);
+    // rm -v removes it; rm alone would keep it
+    expect((await tsb(h, ['rm', '-v', 'lc-anon'])).code).toBe(0);
+    expect(await volumes()).toEqual(before);
+
+    const kept = await tsb(h, ['run', '--network', 'none', '--name', 'lc-anon2', 'lc-vol:1', 'true']);
+    expect(kept.code).toBe(0);
+    expect((await tsb(h, ['rm', 'lc-anon2'])).code).toBe(0);
+    const left = (await volumes()).filter((l) => !before.includes(l));
+    expect(left).toHaveLength(1);
+    expect((await tsb(h, ['volume', 'rm', left[0] as string])).code).toBe(0);
+
+    // an explicit mount on the path takes its place; run --rm removes the anonymous one, never the named one
+    const n = await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-named:/vol', '-v', '/anon', 'lc-vol:1', 'sh', '-c', 'echo named > /vol/f; echo a > /anon/f; grep -c " /anon " /proc/self/mountinfo']);
+    expect(n, n.stderr).toMatchObject({ code: 0, stdout: '1\n' });
+    expect((await volumes()).filter((l) => !before.includes(l))).toEqual(['lc-named']);
+    expect(readFileSync(path.join(h.root, 'volumes/lc-named/_data/f'), 'utf8')).toBe('named\n');
+    expect((await tsb(h, ['volume', 'rm', 'lc-named'])).code).toBe(0);
+  });
+
+  it("a new volume starts with the image's content at its path (owners, modes, links kept); -d --rm removes it at the end", async () => {
+    const before = await volumes();
+    // an image with content at /seed and VOLUME /seed
+    const base = await tsb(h, ['run', '--network', 'none', '--name', 'lc-seed-base', 'lc-vol:1', 'sh', '-c', 'mkdir -p /seed/sub && echo seeded > /seed/sub/f && chown 1000:10 /seed/sub/f && chmod 640 /seed/sub/f && ln -s /etc/passwd /seed/link']);
+    expect(base.code, base.stderr).toBe(0);
+    const c = await tsb(h, ['commit', '-c', 'VOLUME /seed', 'lc-seed-base', 'lc-seeded:1']);
+    expect(c.code, c.stderr).toBe(0);
+    expect((await tsb(h, ['rm', '-v', 'lc-seed-base'])).code).toBe(0);
+    expect(await volumes()).toEqual(before);
+
+    const show = 'cat /seed/sub/f; stat -c "%u %g %a" /seed/sub/f; readlink /seed/link; grep -c " /seed " /proc/self/mountinfo';
+    const r = await tsb(h, ['run', '--rm', '--network', 'none', 'lc-seeded:1', 'sh', '-c', show]);
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'seeded\n1000 10 640\n/etc/passwd\n1\n' });
+    expect(await volumes()).toEqual(before);
+
+    // a new named volume is seeded too, once: what the container wrote stays
+    const w = await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-seeded-named:/seed', 'lc-seeded:1', 'sh', '-c', 'cat /seed/sub/f; echo mine > /seed/sub/f']);
+    expect(w.stdout).toBe('seeded\n');
+    const again = await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-seeded-named:/seed', 'lc-seeded:1', 'cat', '/seed/sub/f']);
+    expect(again.stdout).toBe('mine\n');
+    expect(await volumes()).toEqual([...before, 'lc-seeded-named'].sort());
+    expect((await tsb(h, ['volume', 'rm', 'lc-seeded-named'])).code).toBe(0);
+
+    // detached --rm: the monitor removes the anonymous volume with the container
+    const d = await tsb(h, ['run', '-d', '--rm', '--network', 'none', 'lc-seeded:1', 'sh', '-c', 'cat /seed/sub/f > /dev/null; sleep 0.3']);
+    expect(d.code, d.stderr).toBe(0);
+    const { until } = await import('./lifecycle-harness.js');
+    await until(async () => !existsSync(path.join(h.root, 'containers', d.stdout.trim())));
+    await until(async () => (await volumes()).length === before.length, 10_000);
+    expect(await volumes()).toEqual(before);
   });
 });

@@ -64,7 +64,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
       });
     } finally {
       await resolved.close();
-      releaseRunVolumes(ctx.root, hooks.id, options.rm, volumes);
+      releaseRunVolumes(ctx.root, options.rm, hooks.kept === true, volumes);
     }
 }
 

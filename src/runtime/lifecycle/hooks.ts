@@ -22,6 +22,8 @@ export interface LifecycleHooks {
   attached(a: { spec: ContainerSpec; config: BoxinitConfig; network: ContainerNetwork; cgroup: ContainerCgroup }): Promise<void>;
   /** PID 1 of the container runs (its host pid) */
   running(pid1: number): void;
-  /** the container ended and its cgroup, network and mounts are gone */
+  /** the container ended and its cgroup, network and mounts are gone (a container that started only) */
   exited?(): void;
+  /** set by exited(): the run made a container that stays (not --rm) or stayed until its end */
+  kept?: boolean;
 }

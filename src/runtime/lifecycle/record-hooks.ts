@@ -56,6 +56,7 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
       updateRecord(dir, { startedAt: new Date().toISOString() });
     },
     exited() {
+      hooks.kept = true;
       updateRecord(dir, { finishedAt: new Date().toISOString() });
     },
   };

@@ -77,9 +77,9 @@ export function createVolume(root: string, name: string = randomBytes(32).toStri
 }
 
 /** after a run: its anonymous volumes go with a --rm container, or with one that never started */
-export function releaseRunVolumes(root: string, id: string, rm: boolean, plan: VolumePlan): void {
+export function releaseRunVolumes(root: string, rm: boolean, started: boolean, plan: VolumePlan): void {
   if (plan.anonymous.length === 0) return;
-  if (rm || !existsSync(path.join(root, 'containers', id))) removeAnonymousVolumes(root, plan.anonymous);
+  if (rm || !started) removeAnonymousVolumes(root, plan.anonymous);
 }
 
 /** -v values with a volume source → -v values with its host dir (pure but for mkdir) */
