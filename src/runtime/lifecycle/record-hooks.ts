@@ -49,7 +49,6 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
         cwd: o.cwd,
         ...(hooks.anonymousVolumes && hooks.anonymousVolumes.length > 0 ? { anonymousVolumes: hooks.anonymousVolumes } : {}),
         ...(prev?.name ? { name: prev.name } : {}),
-        ...(o.previous ? { restartCount: (prev?.restartCount ?? 0) + 1 } : {}),
       });
     },
     running() {

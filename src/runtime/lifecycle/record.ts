@@ -49,8 +49,6 @@ export interface LifecycleRecord {
   cwd?: string;
   /** anonymous volumes made for this container (removed by `run --rm`, `rm -v`) */
   anonymousVolumes?: AnonymousVolume[];
-  /** how often `restart`/`start` ran it again */
-  restartCount?: number;
   /** set by `restart` between the stop and the start */
   restarting?: boolean;
 }
