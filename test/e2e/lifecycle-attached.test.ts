@@ -149,4 +149,21 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect((await tsb(h, ['restart', 'no-such-container'])).stderr).toMatch(/no such container/);
     await tsb(h, ['rm', '-f', rmId]);
   });
+
+  it('rm -f of an attached container from another terminal: the attached run ends with 137 and no error, nothing is left', async () => {
+    const child = spawnTsbuild(['--root', h.root, 'run', '--network', 'none', '--name', 'lc-att-rm', 'lc-att:1', 'sh', '-c', 'touch /ready; exec sleep 1000']);
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const done = exited(child);
+    await until(async () => (await tsb(h, ['exec', 'lc-att-rm', 'test', '-e', '/ready'])).code === 0, 60_000);
+    const id = await idOf('lc-att-rm');
+    ids.push(id);
+    const rm = await tsb(h, ['rm', '-f', 'lc-att-rm']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect((await done).code).toBe(137);
+    expect(err).toBe('');
+    expect(stateOf(h, id)).toBeUndefined();
+    expect(containerCgroups([id])).toEqual([]);
+    expect((await tsb(h, ['ps', '-a', '-q'])).stdout).not.toContain(id.slice(0, 12));
+  });
 });

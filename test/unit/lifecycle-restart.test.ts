@@ -10,7 +10,7 @@ import { readContainerFile } from '../../src/runtime/lifecycle/exec-user.js';
 import type { ContainerView } from '../../src/runtime/lifecycle/lookup.js';
 import { dockerStatus, exitCodeOf, inspectContainer, statusText } from '../../src/runtime/lifecycle/present.js';
 import { readRecord, writeRecord, type LifecycleRecord } from '../../src/runtime/lifecycle/record.js';
-import { released } from '../../src/runtime/lifecycle/restart.js';
+import { released } from '../../src/runtime/lifecycle/released.js';
 import { expandVolumeFlags, imageVolumeMounts, releaseRunVolumes, volumePlan } from '../../src/runtime/lifecycle/volumes.js';
 import { processRef, writeState, type ContainerState } from '../../src/runtime/state.js';
 

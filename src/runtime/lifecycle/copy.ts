@@ -14,7 +14,7 @@ import { freeze, thaw } from '../cgroups/control.js';
 import { processStartTime } from '../state.js';
 import type { ContainerView } from './lookup.js';
 import { cgroupOf } from './resources.js';
-import { released } from './restart.js';
+import { released } from './released.js';
 import { withRootView } from './root-view.js';
 import { copyTree, resolveInRoot } from './scoped-path.js';
 

@@ -9,32 +9,11 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../../cli/command.js';
 import { TsbuildError } from '../../errors.js';
-import { isAlive, readState } from '../state.js';
 import { startMonitor } from './detach.js';
 import type { ContainerView } from './lookup.js';
 import { readRecord, updateRecord, writeRecord } from './record.js';
+import { waitReleased } from './released.js';
 import { stopContainer } from './signal.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** the last run is over: its process is gone and its owner is gone or has cleaned up */
-export async function released(dir: string): Promise<boolean> {
-  const s = await readState(dir);
-  if (!s) return true;
-  if (s.status === 'running' && (await isAlive(s.process))) return false;
-  if (!(await isAlive(s.owner))) return true;
-  const r = readRecord(dir);
-  // the owner writes finishedAt once the container's resources are gone
-  return s.status === 'exited' && r?.finishedAt !== undefined && (r.startedAt === undefined || r.finishedAt >= r.startedAt);
-}
-
-async function waitReleased(v: ContainerView, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await released(v.dir))) {
-    if (Date.now() > until) throw new TsbuildError('runtime', 'STOP_TIMEOUT', `container ${v.id.slice(0, 12)}: its last run did not end`);
-    await sleep(20);
-  }
-}
 
 /** runs a stopped container again, detached; 0 or the failed start's status */
 export async function startAgain(ctx: CommandContext, v: ContainerView): Promise<number> {
