@@ -132,10 +132,24 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect(Date.now() - t0).toBeLessThan(8000);
     expect(stateOf(h, id)?.pid1).not.toBe(pid1);
     expect((await tsb(h, ['exec', 'lc-rd', 'cat', '/runs'])).stdout).toBe('run\nrun\n');
+    // while it restarts (stopped, the new monitor not yet running): ps and inspect say so, as Docker's
+    const restarting = tsb(h, ['restart', '-t', '0', 'lc-rd']);
+    let seen: { insp: any; ps: string } | undefined;
+    await until(async () => {
+      const insp = JSON.parse((await tsb(h, ['inspect', 'lc-rd'])).stdout)[0];
+      if (insp.State.Status === 'restarting') seen ??= { insp, ps: (await tsb(h, ['ps'])).stdout };
+      return seen !== undefined || (await Promise.race([restarting.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1))]));
+    }, 30_000);
+    expect((await restarting).code).toBe(0);
+    expect(seen, 'the restarting window was not seen').toBeDefined();
+    expect(seen?.insp.State).toMatchObject({ Status: 'restarting', Running: true, Restarting: true, ExitCode: 137 });
+    expect(seen?.ps.split('\n').find((l) => l.endsWith('lc-rd'))).toMatch(/ Restarting \(137\) (Less than a second|\d+ seconds?) ago /);
+    expect(JSON.parse((await tsb(h, ['inspect', 'lc-rd'])).stdout)[0].State).toMatchObject({ Status: 'running', Restarting: false });
+    expect((await tsb(h, ['exec', 'lc-rd', 'cat', '/runs'])).stdout).toBe('run\nrun\nrun\n');
     // restart of an exited container starts it
     expect((await tsb(h, ['stop', '-t', '0', 'lc-rd'])).code).toBe(0);
     expect((await tsb(h, ['restart', 'lc-rd'])).code).toBe(0);
-    expect((await tsb(h, ['exec', 'lc-rd', 'cat', '/runs'])).stdout).toBe('run\nrun\nrun\n');
+    expect((await tsb(h, ['exec', 'lc-rd', 'cat', '/runs'])).stdout).toBe('run\nrun\nrun\nrun\n');
     expect((await tsb(h, ['rm', '-f', 'lc-rd'])).code).toBe(0);
 
     // --rm containers go when they stop: restart refuses
