@@ -105,4 +105,21 @@ describe.skipIf(!!why)('volumes', () => {
     await until(async () => (await volumes()).length === before.length, 10_000);
     expect(await volumes()).toEqual(before);
   });
+
+  it('a -d --rm container whose monitor was killed (SIGKILL) goes with its anonymous volume at the next command', async () => {
+    const before = await volumes();
+    const d = await tsb(h, ['run', '-d', '--rm', '--network', 'none', '-v', '/scratch', '--rootfs', rootfs.dir, 'sleep', '1000']);
+    expect(d.code, d.stderr).toBe(0);
+    const id = d.stdout.trim();
+    expect((await volumes()).length).toBe(before.length + 1);
+    const st = JSON.parse(readFileSync(path.join(h.root, 'containers', id, 'state.json'), 'utf8'));
+    // the monitor was started by this test (run -d): killed by its pid after checking its start time
+    expect(readFileSync(`/proc/${st.owner.pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]).toBe(st.owner.startTime);
+    process.kill(st.owner.pid, 'SIGKILL');
+    const { until } = await import('./lifecycle-harness.js');
+    await until(() => !existsSync(`/proc/${st.owner.pid}`));
+    expect((await tsb(h, ['ps', '-a', '-q'])).stdout).not.toContain(id.slice(0, 12));
+    expect(existsSync(path.join(h.root, 'containers', id))).toBe(false);
+    expect(await volumes()).toEqual(before);
+  });
 });
