@@ -1,7 +1,7 @@
 // Named volumes (-v NAME:/path, volume ls/rm) and the image's VOLUME entries
 // as anonymous volumes: seeded with the image's content at their path, kept
 // with the container, removed by run --rm and rm -v (never a named one).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,5 +121,34 @@ describe.skipIf(!!why)('volumes', () => {
     expect((await tsb(h, ['ps', '-a', '-q'])).stdout).not.toContain(id.slice(0, 12));
     expect(existsSync(path.join(h.root, 'containers', id))).toBe(false);
     expect(await volumes()).toEqual(before);
+  });
+
+  it('cp into and out of a stopped container reaches its volumes and bind mounts (a read-only one refuses)', async () => {
+    const hostDir = path.join(h.tmp, 'ro-bind');
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(path.join(hostDir, 'h'), 'host\n');
+    const r = await tsb(h, ['run', '--network', 'none', '--name', 'lc-cpvol', '-v', 'lc-cpvol:/data', '-v', `${hostDir}:/ro:ro`, '--rootfs', rootfs.dir, 'sh', '-c', 'echo inside > /data/f']);
+    expect(r.code, r.stderr).toBe(0);
+    try {
+      const out = path.join(h.tmp, 'cpvol-f');
+      const o = await tsb(h, ['cp', 'lc-cpvol:/data/f', out]);
+      expect(o.code, o.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('inside\n');
+      expect((await tsb(h, ['cp', 'lc-cpvol:/ro/h', out])).code).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('host\n');
+      writeFileSync(out, 'copied in\n');
+      const i = await tsb(h, ['cp', out, 'lc-cpvol:/data/g']);
+      expect(i.code, i.stderr).toBe(0);
+      expect(readFileSync(path.join(h.root, 'volumes/lc-cpvol/_data/g'), 'utf8')).toBe('copied in\n');
+      const cid = JSON.parse((await tsb(h, ['inspect', 'lc-cpvol'])).stdout)[0].Id as string;
+      expect(existsSync(path.join(h.root, 'containers', cid, 'upper/data/g'))).toBe(false);
+      const ro = await tsb(h, ['cp', out, 'lc-cpvol:/ro/new']);
+      expect(ro.code).not.toBe(0);
+      expect(existsSync(path.join(hostDir, 'new'))).toBe(false);
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('tsbuild-root-');
+    } finally {
+      await tsb(h, ['rm', 'lc-cpvol']);
+      await tsb(h, ['volume', 'rm', 'lc-cpvol']);
+    }
   });
 });

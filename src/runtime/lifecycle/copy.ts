@@ -4,9 +4,8 @@
 // between the resolution and the copy. A stopped container's root is an
 // overlay of its layers mounted on the host for the copy (root-view.ts):
 // read-only to copy out, through its upper dir to copy in (so a copy over an
-// image file is a copy-up, as in the running container). Its volumes are not
-// mounted there: a copy into a volume path of a stopped container lands in
-// the upper dir, under the volume.
+// image file is a copy-up, as in the running container), with its volumes and
+// bind mounts in place (a copy into a volume lands in the volume, as Docker's).
 import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
@@ -25,7 +24,8 @@ async function withRoot<T>(v: ContainerView, write: boolean, f: (root: string) =
   if (upper === undefined && rootfs !== undefined) return f(rootfs); // vfs: a plain directory
   const lowers = v.record?.lowers;
   if (upper === undefined || lowers === undefined) throw new TsbuildError('runtime', 'NO_LAYERS', `container ${v.id.slice(0, 12)}: no layers recorded (made by an older tsbuild)`);
-  return withRootView(write ? { lowers, upper, work: work ?? `${v.dir}/work` } : { lowers: [upper, ...lowers] }, f);
+  const binds = v.record?.binds ?? [];
+  return withRootView(write ? { lowers, upper, work: work ?? `${v.dir}/work`, binds } : { lowers: [upper, ...lowers], binds }, f);
 }
 
 async function withFrozenRoot<T>(v: ContainerView, f: (root: string) => T): Promise<T> {

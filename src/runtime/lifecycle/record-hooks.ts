@@ -46,6 +46,7 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
         exec: execTemplate(config),
         ...(config.rootfs.kind === 'overlay' ? { lowers: overlayLowers(config.rootfs.options, config.rootfs.baseDir) } : {}),
         runArgv: [...o.runArgv],
+        ...(spec.mounts.some((m) => m.type === 'bind') ? { binds: spec.mounts.filter((m) => m.type === 'bind').map((m) => ({ source: m.source, target: m.target, readonly: m.readonly })) } : {}),
         cwd: o.cwd,
         ...(hooks.anonymousVolumes && hooks.anonymousVolumes.length > 0 ? { anonymousVolumes: hooks.anonymousVolumes } : {}),
         ...(prev?.name ? { name: prev.name } : {}),
