@@ -15,6 +15,7 @@ import { lifecycleRunFlags, runDetached } from '../../runtime/lifecycle/detach.j
 import type { LifecycleHooks } from '../../runtime/lifecycle/hooks.js';
 import { expandVolumeFlags, imageVolumeMounts, releaseRunVolumes, volumePlan } from '../../runtime/lifecycle/volumes.js';
 import { recordingHooks } from '../../runtime/lifecycle/record-hooks.js';
+import { containerDir } from '../../runtime/state.js';
 
 const flags = [...runFlags, ...lifecycleRunFlags];
 
@@ -47,6 +48,8 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
     }
     const resolved = await resolveRootfs(ctx.root, options, ctx.env);
     options.mounts.push(...imageVolumeMounts(ctx.root, (resolved.image as { Volumes?: Record<string, unknown> }).Volumes, options.mounts, volumes));
+    // an attached run that keeps its container logs its output too (no -t: its terminal is the caller's)
+    const logged = !lifecycle && !options.rm && !options.tty ? (await import('../../runtime/lifecycle/attached-log.js')).teeToLog(containerDir(ctx.root, hooks.id), ctx.stdout, ctx.stderr) : undefined;
     try {
       if (volumes.fresh.length > 0) await (await import('../../runtime/lifecycle/volume-seed.js')).seedVolumes(volumes, resolved.source);
       return await runAttached({
@@ -58,12 +61,13 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
         envFileEntries,
         hostEnv: ctx.env,
         stdin: ctx.stdin,
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
+        stdout: logged?.stdout ?? ctx.stdout,
+        stderr: logged?.stderr ?? ctx.stderr,
         lifecycle: hooks,
       });
     } finally {
       await resolved.close();
+      await logged?.close();
       releaseRunVolumes(ctx.root, options.rm, hooks.kept === true, volumes);
     }
 }
