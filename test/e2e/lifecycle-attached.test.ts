@@ -185,4 +185,19 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect(containerCgroups([id])).toEqual([]);
     expect((await tsb(h, ['ps', '-a', '-q'])).stdout).not.toContain(id.slice(0, 12));
   });
+
+  it('restart and start with the vfs driver keep the container’s own copy of the image (and what cp put there)', async () => {
+    const r = await tsb(h, ['run', '-d', '--storage-driver', 'vfs', '--network', 'none', 'lc-att:1', 'sh', '-c', 'echo x >> /runs; exec sleep 1000']);
+    expect(r.code, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    ids.push(id);
+    expect((await tsb(h, ['restart', '-t', '0', id])).code).toBe(0);
+    expect((await tsb(h, ['stop', '-t', '0', id])).code).toBe(0);
+    const f = path.join(h.tmp, 'vfs-in');
+    writeFileSync(f, 'copied\n');
+    expect((await tsb(h, ['cp', f, `${id}:/copied`])).code).toBe(0);
+    expect((await tsb(h, ['start', id])).code).toBe(0);
+    expect((await tsb(h, ['exec', id, 'cat', '/runs', '/copied'])).stdout).toBe('x\nx\nx\ncopied\n');
+    expect((await tsb(h, ['rm', '-f', id])).code).toBe(0);
+  });
 });

@@ -155,3 +155,34 @@ describe('exec overrides', () => {
     }
   });
 });
+
+describe('attached runs log their output', () => {
+  it('each stream goes to the caller and to the log; the last partial line is written at the end', async () => {
+    const { teeToLog } = await import('../../src/runtime/lifecycle/attached-log.js');
+    const { readLogFile } = await import('../../src/runtime/lifecycle/log-file.js');
+    const { PassThrough } = await import('node:stream');
+    const dir = mkdtempSync(path.join(tmpdir(), 'lc-tee-'));
+    try {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      let shown = '';
+      out.on('data', (b: Buffer) => (shown += b.toString()));
+      err.on('data', (b: Buffer) => (shown += `[${b.toString()}]`));
+      const t = teeToLog(dir, out, err);
+      t.stdout.write('a\nb');
+      t.stderr.write('e\n');
+      t.stdout.write('c');
+      await t.close();
+      expect(shown).toBe('a\nb[e\n]c');
+      expect(readLogFile(path.join(dir, 'ctr.log')).entries.map((e) => [e.stream, e.log])).toEqual([['stdout', 'a\n'], ['stderr', 'e\n'], ['stdout', 'bc']]);
+      // a container dir that is gone (never started, removed): output still reaches the caller
+      const gone = teeToLog(path.join(dir, 'gone'), out, err);
+      gone.stdout.write('still\n');
+      gone.stderr.write('partial');
+      await gone.close();
+      expect(shown.endsWith('still\n[partial]')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -20,25 +20,43 @@ export interface LoggedStdio {
 
 export function teeToLog(dir: string, stdout: Out, stderr: Out): LoggedStdio {
   const file = path.join(dir, LOG_FILE);
-  const logs: Writable[] = [];
+  const logs: { log: Writable; ok: boolean }[] = [];
   const tee = (to: Out, stream: 'stdout' | 'stderr'): Out => {
-    const log = logWriter(file, stream);
-    // a container that never started has no dir: nothing to log then
-    log.on('error', () => undefined);
-    logs.push(log);
+    // a container whose dir is gone (never started, removed by rm -f): its output is only shown
+    const entry = { log: logWriter(file, stream), ok: true };
+    entry.log.on('error', () => (entry.ok = false));
+    logs.push(entry);
     return new Writable({
       write(chunk: Buffer, _enc, cb) {
         to.write(chunk);
-        if (!log.destroyed) log.write(chunk);
+        try {
+          if (entry.ok) entry.log.write(chunk);
+        } catch {
+          entry.ok = false;
+        }
         cb();
       },
     });
   };
+  const close = (e: { log: Writable; ok: boolean }) =>
+    new Promise<void>((resolve) => {
+      if (!e.ok) {
+        e.log.destroy();
+        return resolve();
+      }
+      e.log.once('error', () => resolve());
+      try {
+        e.log.end(() => resolve());
+      } catch {
+        e.log.destroy();
+        resolve();
+      }
+    });
   return {
     stdout: tee(stdout, 'stdout'),
     stderr: tee(stderr, 'stderr'),
     close: async () => {
-      await Promise.all(logs.map((l) => (l.destroyed ? undefined : new Promise((r) => l.end(r)))));
+      await Promise.all(logs.map(close));
     },
   };
 }
