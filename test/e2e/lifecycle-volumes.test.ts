@@ -89,6 +89,10 @@ describe.skipIf(!!why)('volumes', () => {
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'seeded\n1000 10 640\n/etc/passwd\n1\n' });
     expect(await volumes()).toEqual(before);
 
+    // an existing but empty named volume is seeded (as Docker's)
+    expect((await tsb(h, ['volume', 'create', 'lc-empty'])).code).toBe(0);
+    expect((await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-empty:/seed', 'lc-seeded:1', 'cat', '/seed/sub/f'])).stdout).toBe('seeded\n');
+    expect((await tsb(h, ['volume', 'rm', 'lc-empty'])).code).toBe(0);
     // a new named volume is seeded too, once: what the container wrote stays
     const w = await tsb(h, ['run', '--rm', '--network', 'none', '-v', 'lc-seeded-named:/seed', 'lc-seeded:1', 'sh', '-c', 'cat /seed/sub/f; echo mine > /seed/sub/f']);
     expect(w.stdout).toBe('seeded\n');
@@ -146,6 +150,10 @@ describe.skipIf(!!why)('volumes', () => {
       expect(ro.code).not.toBe(0);
       expect(existsSync(path.join(hostDir, 'new'))).toBe(false);
       expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('tsbuild-root-');
+      // in use by the (stopped) container: volume rm refuses, as Docker's
+      const busy = await tsb(h, ['volume', 'rm', 'lc-cpvol']);
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toMatch(/volume lc-cpvol is in use by container [0-9a-f]{12}/);
     } finally {
       await tsb(h, ['rm', 'lc-cpvol']);
       await tsb(h, ['volume', 'rm', 'lc-cpvol']);

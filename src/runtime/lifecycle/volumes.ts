@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError, usageError } from '../../errors.js';
 import type { MountOption } from '../run-options.js';
-import type { AnonymousVolume } from './record.js';
+import { containerDir, listContainerIds } from '../state.js';
+import { readRecord, type AnonymousVolume } from './record.js';
 
 /** the volumes of one run: anonymous ones (made or reused) and those made now (to seed) */
 export interface VolumePlan {
@@ -45,10 +46,10 @@ function anonymousFor(root: string, target: string, plan: VolumePlan | undefined
   return data;
 }
 
-/** a named volume, made (and to be seeded) when it does not exist yet */
+/** a named volume, made when it does not exist yet; seeded when it is empty (as Docker's) */
 function namedFor(root: string, name: string, target: string, plan: VolumePlan | undefined): string {
   const data = volumeData(root, name);
-  if (existsSync(data)) return data;
+  if (existsSync(data) && readdirSync(data).length > 0) return data;
   createVolume(root, name);
   plan?.fresh.push({ data, target: normTarget(target) });
   return data;
@@ -133,4 +134,15 @@ export function removeVolume(root: string, name: string): void {
     throw new TsbuildError('runtime', 'NO_SUCH_VOLUME', `no such volume: ${name}`);
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** the containers (running or not) that mount volume NAME, from their records */
+export async function volumeUsers(root: string, name: string): Promise<string[]> {
+  const data = volumeData(root, name);
+  const out: string[] = [];
+  for (const id of await listContainerIds(root)) {
+    const r = readRecord(containerDir(root, id));
+    if (r?.binds?.some((b) => b.source === data) || r?.anonymousVolumes?.some((a) => a.name === name)) out.push(id);
+  }
+  return out;
 }
