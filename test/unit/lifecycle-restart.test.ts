@@ -92,22 +92,25 @@ describe('anonymous volumes', () => {
     }
   };
 
-  it('-v /path and VOLUME make anonymous volumes (to seed); a new named volume is to be seeded, an existing one not', () => {
+  it('-v /path and VOLUME make anonymous volumes (to seed); a new or empty named volume is to be seeded, one with content not', () => {
     mkdirSync(path.join(root, 'volumes/old/_data'), { recursive: true });
+    writeFileSync(path.join(root, 'volumes/old/_data/f'), 'x');
+    mkdirSync(path.join(root, 'volumes/empty/_data'), { recursive: true });
     const plan = volumePlan();
-    const flags = expandVolumeFlags(root, ['/anon', 'named:/n:ro', 'old:/o', '/host:/h'], plan);
+    const flags = expandVolumeFlags(root, ['/anon', 'named:/n:ro', 'old:/o', 'empty:/e', '/host:/h'], plan);
     expect(flags[0]).toMatch(new RegExp(`^${root}/volumes/[0-9a-f]{64}/_data:/anon$`));
-    expect(flags.slice(1)).toEqual([`${root}/volumes/named/_data:/n:ro`, `${root}/volumes/old/_data:/o`, '/host:/h']);
+    expect(flags.slice(1)).toEqual([`${root}/volumes/named/_data:/n:ro`, `${root}/volumes/old/_data:/o`, `${root}/volumes/empty/_data:/e`, '/host:/h']);
     const mounts = imageVolumeMounts(root, { '/anon/': {}, '/data': {}, 'rel': {} }, [{ type: 'bind', source: 'x', target: '/anon', readonly: false, flag: '-v' }], plan);
     expect(mounts.map((m) => [m.target, m.flag])).toEqual([['/data', 'VOLUME /data'], ['/rel', 'VOLUME rel']]);
     expect(plan.anonymous.map((a) => a.target)).toEqual(['/anon', '/data', '/rel']);
-    expect(plan.fresh.map((f) => f.target)).toEqual(['/anon', '/n', '/data', '/rel']);
-    expect(names()).toHaveLength(5); // old, named and three anonymous ones
+    expect(plan.fresh.map((f) => f.target)).toEqual(['/anon', '/n', '/e', '/data', '/rel']);
+    expect(names()).toHaveLength(6); // old, empty, named and three anonymous ones
   });
 
   it('start/restart use the container’s anonymous volumes again; a --rm run or one that never started removes them, never a named one', () => {
     const first = volumePlan();
     expandVolumeFlags(root, ['/a', 'keep:/k'], first);
+    writeFileSync(path.join(root, 'volumes/keep/_data/f'), 'x');
     const again = volumePlan(first.anonymous);
     const flags = expandVolumeFlags(root, ['/a', 'keep:/k'], again);
     expect(again.anonymous).toEqual(first.anonymous);
