@@ -90,14 +90,16 @@ export async function runAttached(req: RunRequest): Promise<number> {
     // synchronous: see state.ts
     mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
     if (!previous) mkdirSync(dir, { mode: 0o700 });
+    // (a --rm container that `restart` stops stays for the restart)
+    const removing = () => (options.rm && !req.lifecycle?.restarting?.()) || !keep;
     cleanup.defer(`remove ${dir}`, async () => {
-      if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
+      if (removing()) await rm(dir, { recursive: true, force: true });
     });
     if (options.name !== undefined) {
       const name = options.name;
       if (!previous) await claimName(root, name, id);
       cleanup.defer(`release name ${name}`, async () => {
-        if (options.rm || !keep) await releaseName(root, name);
+        if (removing()) await releaseName(root, name);
       });
     }
 

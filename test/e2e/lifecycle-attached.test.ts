@@ -125,7 +125,7 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect(containerCgroups([id])).toEqual([]);
   });
 
-  it('restart of a -d container: same id, name and upper dir, a new PID 1; a failing restart says why', async () => {
+  it('restart of a -d container (also --rm): same id, name and upper dir, a new PID 1; ps/inspect while restarting', async () => {
     const r = await tsb(h, ['run', '-d', '--network', 'none', '--name', 'lc-rd', 'lc-att:1', 'sh', '-c', 'echo run >> /runs; exec sleep 1000']);
     expect(r.code, r.stderr).toBe(0);
     const id = r.stdout.trim();
@@ -157,16 +157,21 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect((await tsb(h, ['exec', 'lc-rd', 'cat', '/runs'])).stdout).toBe('run\nrun\nrun\nrun\n');
     expect((await tsb(h, ['rm', '-f', 'lc-rd'])).code).toBe(0);
 
-    // --rm containers go when they stop: restart refuses
-    const rm = await tsb(h, ['run', '-d', '--rm', '--network', 'none', 'lc-att:1', 'sleep', '1000']);
+    // a --rm container stays through a restart (same id, its anonymous volume) and goes when it stops
+    const rm = await tsb(h, ['run', '-d', '--rm', '--network', 'none', '-v', '/scratch', 'lc-att:1', 'sh', '-c', 'echo r >> /scratch/runs; exec sleep 1000']);
+    expect(rm.code, rm.stderr).toBe(0);
     const rmId = rm.stdout.trim();
     ids.push(rmId);
-    const refused = await tsb(h, ['restart', rmId]);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/--rm/);
+    const vols = (await tsb(h, ['volume', 'ls', '-q'])).stdout;
+    const re2 = await tsb(h, ['restart', '-t', '0', rmId]);
+    expect(re2.code, re2.stderr).toBe(0);
     expect(stateOf(h, rmId)?.status).toBe('running');
+    expect((await tsb(h, ['exec', rmId, 'cat', '/scratch/runs'])).stdout).toBe('r\nr\n');
+    expect((await tsb(h, ['volume', 'ls', '-q'])).stdout).toBe(vols);
+    expect((await tsb(h, ['stop', '-t', '0', rmId])).code).toBe(0);
+    await until(() => stateOf(h, rmId) === undefined);
+    await until(async () => (await tsb(h, ['volume', 'ls', '-q'])).stdout.split('\n').length < vols.split('\n').length, 10_000);
     expect((await tsb(h, ['restart', 'no-such-container'])).stderr).toMatch(/no such container/);
-    await tsb(h, ['rm', '-f', rmId]);
   });
 
   it('rm -f of an attached container from another terminal: the attached run ends with 137 and no error, nothing is left', async () => {

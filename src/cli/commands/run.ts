@@ -68,7 +68,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
     } finally {
       await resolved.close();
       await logged?.close();
-      releaseRunVolumes(ctx.root, options.rm, hooks.kept === true, volumes);
+      releaseRunVolumes(ctx.root, options.rm && !hooks.restarting?.(), hooks.kept === true, volumes);
     }
 }
 

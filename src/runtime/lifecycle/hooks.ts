@@ -24,6 +24,8 @@ export interface LifecycleHooks {
   running(pid1: number): void;
   /** the container ended and its cgroup, network and mounts are gone (a container that started only) */
   exited?(): void;
+  /** `restart` stopped the container: a --rm one stays for it */
+  restarting?(): boolean;
   /** set by exited(): the run made a container that stays (not --rm) or stayed until its end */
   kept?: boolean;
 }

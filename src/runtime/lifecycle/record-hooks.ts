@@ -7,7 +7,7 @@ import type { ContainerState, ProcessRef } from '../state.js';
 import { containerDir } from '../state.js';
 import type { LifecycleHooks } from './hooks.js';
 import { overlayLowers } from './overlay-lowers.js';
-import { execTemplate, updateRecord, writeRecord, type AnonymousVolume, type LifecycleRecord } from './record.js';
+import { execTemplate, readRecord, updateRecord, writeRecord, type AnonymousVolume, type LifecycleRecord } from './record.js';
 
 /** what a `start`/`restart` carries over from the container's last run */
 export interface PreviousRun {
@@ -55,6 +55,7 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
     running() {
       updateRecord(dir, { startedAt: new Date().toISOString() });
     },
+    restarting: () => readRecord(dir)?.restarting === true,
     exited() {
       hooks.kept = true;
       updateRecord(dir, { finishedAt: new Date().toISOString() });
