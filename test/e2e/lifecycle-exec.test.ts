@@ -99,4 +99,18 @@ describe.skipIf(!!why)('exec -t and exec -u NAME', () => {
     }
     expect((await tsb(h, ['exec', '-u', 'late', id, 'id', '-u'])).stdout).toBe('2000\n');
   });
+
+  it('exec into a paused container is refused at once (its process would hang in the frozen cgroup)', async () => {
+    expect((await tsb(h, ['pause', id])).code).toBe(0);
+    try {
+      const t0 = Date.now();
+      const r = await tsb(h, ['exec', id, 'true']);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toMatch(/is paused: unpause it before exec/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      expect((await tsb(h, ['unpause', id])).code).toBe(0);
+    }
+    expect((await tsb(h, ['exec', id, 'echo', 'ok'])).stdout).toBe('ok\n');
+  });
 });

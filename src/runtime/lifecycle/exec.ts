@@ -62,6 +62,8 @@ export async function execIn(
   detach = false,
 ): Promise<number> {
   if (!v.running) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+  // a process joining the frozen cgroup would hang (Docker refuses too)
+  if (v.record?.paused) throw new TsbuildError('runtime', 'CONTAINER_PAUSED', `container ${v.id.slice(0, 12)} is paused: unpause it before exec`);
   const config = execConfig(v, r);
   const [program, ...args] = boxinitExecArgv(config);
   const extra: StdioSlot[] = [];
