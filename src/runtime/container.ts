@@ -16,6 +16,7 @@ import { Cleanup } from './cleanup.js';
 import { toBoxinitConfig } from './container-config.js';
 import { hostnameFile, hostsFile, resolvConfFile } from './hosts.js';
 import { makeContainerLayerDirs, overlayOptions } from './overlay.js';
+import { reuseContainerLayerDirs } from './lifecycle/layer-dirs.js';
 import { reclaimStale } from './reclaim.js';
 import { readRootfsFile } from './rootfs-files.js';
 import type { RunOptions } from './run-options.js';
@@ -81,20 +82,24 @@ export async function runAttached(req: RunRequest): Promise<number> {
   const cleanup = new Cleanup();
   const dir = containerDir(root, id);
   let state: ContainerState | undefined;
+  // start/restart: the container exists (dir, name, upper dir) and stays
+  const previous = req.lifecycle?.previous;
   // a container that never started leaves nothing, with or without --rm
-  let keep = false;
+  let keep = previous !== undefined;
   try {
     // synchronous: see state.ts
     mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
-    mkdirSync(dir, { mode: 0o700 });
+    if (!previous) mkdirSync(dir, { mode: 0o700 });
+    // (a --rm container that `restart` stops stays for the restart)
+    const removing = () => (options.rm && !req.lifecycle?.restarting?.()) || !keep;
     cleanup.defer(`remove ${dir}`, async () => {
-      if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
+      if (removing()) await rm(dir, { recursive: true, force: true });
     });
     if (options.name !== undefined) {
       const name = options.name;
-      await claimName(root, name, id);
+      if (!previous) await claimName(root, name, id);
       cleanup.defer(`release name ${name}`, async () => {
-        if (options.rm || !keep) await releaseName(root, name);
+        if (removing()) await releaseName(root, name);
       });
     }
 
@@ -104,7 +109,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
       id,
       ...(options.name !== undefined ? { name: options.name } : {}),
       status: 'created',
-      createdAt: new Date().toISOString(),
+      createdAt: previous?.state.createdAt ?? new Date().toISOString(),
       owner: await processRef(process.pid),
       rm: options.rm,
       image: req.imageName,
@@ -112,7 +117,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
     };
     await writeState(dir, state);
 
-    const rootfs = await prepareRootfs(req.source, options, dir, state);
+    const rootfs = await prepareRootfs(req.source, options, dir, state, previous !== undefined);
     early ??= await specFrom([state.paths.rootfs as string]);
     const { spec, seccomp } = early;
     const files = {
@@ -156,6 +161,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
   } finally {
     if (keep && state && state.status !== 'exited' && !options.rm) await writeState(dir, { ...state, status: 'exited' }).catch(() => undefined);
     await cleanup.dispose();
+    if (keep) req.lifecycle?.exited?.();
   }
 }
 
@@ -182,21 +188,25 @@ async function claimName(root: string, name: string, id: string): Promise<void> 
   }
 }
 
-async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState): Promise<BoxinitRootfs> {
+async function prepareRootfs(source: RootfsSource, options: RunOptions, dir: string, state: ContainerState, again: boolean): Promise<BoxinitRootfs> {
   const merged = path.join(dir, 'merged');
   if (options.storageDriver === 'vfs') {
-    mkdirSync(merged, { mode: 0o755 });
+    mkdirSync(merged, { mode: 0o755, recursive: again });
     if (source.kind === 'dir') {
       state.paths.rootfs = source.dir;
       return { kind: 'dir', target: merged, path: source.dir };
     }
     const copy = path.join(dir, 'rootfs');
+    if (again && existsSync(copy)) {
+      state.paths.rootfs = copy;
+      return { kind: 'dir', target: merged, path: copy };
+    }
     if (source.materialize) await source.materialize(copy);
     else await copyLayers([...source.layersTopFirst].reverse(), copy);
     state.paths.rootfs = copy;
     return { kind: 'dir', target: merged, path: copy };
   }
-  const dirs = await makeContainerLayerDirs(dir);
+  const dirs = again ? await reuseContainerLayerDirs(dir) : await makeContainerLayerDirs(dir);
   state.paths.upper = dirs.upper;
   state.paths.work = dirs.work;
   // relative to the store root: the container's mount table shows no host paths

@@ -1,6 +1,7 @@
-// cp between the host and a running container, and the regression named
-// after what it stops: a container's symlinks must never lead a copy out of
-// the container's root (docker cp CVE-2019-14271 / CVE-2018-15664 class).
+// cp between the host and a container, running or stopped, and the
+// regression named after what it stops: a container's symlinks must never
+// lead a copy out of the container's root (docker cp CVE-2019-14271 /
+// CVE-2018-15664 class).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +75,29 @@ describe.skipIf(!!why)('cp: both ways, and no symlink escape (CVE-2019-14271 cla
     expect((await tsb(h, ['exec', id, 'cat', `${hostDir}/dropped`])).stdout).toBe('payload\n');
     expect(readFileSync(path.join(hostDir, 'secret'), 'utf8')).toBe('host secret\n');
     rmSync(f);
+  });
+
+  it('the same holds for a stopped container (its layers mounted on the host for the copy)', async () => {
+    expect((await tsb(h, ['stop', '-t', '0', id])).code).toBe(0);
+    const a = path.join(h.tmp, 'a-stopped.txt');
+    const out = await tsb(h, ['cp', `${id}:/abs/secret`, a]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(readFileSync(a, 'utf8')).toBe('container secret\n');
+    const b = path.join(h.tmp, 'b-stopped.txt');
+    expect((await tsb(h, ['cp', `${id}:/data/rel/secret`, b])).code).toBe(0);
+    expect(readFileSync(b, 'utf8')).toBe('container secret\n');
+    const f = path.join(h.tmp, 'payload2');
+    writeFileSync(f, 'payload2\n');
+    expect((await tsb(h, ['cp', f, `${id}:/victim`])).code).toBe(0);
+    expect((await tsb(h, ['cp', f, `${id}:/abs/dropped2`])).code).toBe(0);
+    expect(readFileSync(path.join(hostDir, 'target'), 'utf8')).toBe('host target\n');
+    expect(existsSync(path.join(hostDir, 'dropped2'))).toBe(false);
+    expect(readFileSync(path.join(hostDir, 'secret'), 'utf8')).toBe('host secret\n');
+    // what went in is in the container's upper dir, at the container's paths
+    const upper = path.join(h.root, 'containers', id, 'upper');
+    expect(readFileSync(path.join(upper, hostDir, 'dropped2'), 'utf8')).toBe('payload2\n');
+    // (/victim is a link to HOSTDIR/target: followed inside the container's root)
+    expect(readFileSync(path.join(upper, hostDir, 'target'), 'utf8')).toBe('payload2\n');
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain('tsbuild-root-');
   });
 });

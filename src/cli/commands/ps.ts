@@ -3,7 +3,7 @@ import { flagBool, flagString, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { usageError } from '../../errors.js';
 import { listContainers } from '../../runtime/lifecycle/lookup.js';
-import { psRow, psTable } from '../../runtime/lifecycle/present.js';
+import { dockerStatus, psRow, psTable } from '../../runtime/lifecycle/present.js';
 
 const flags = [
   { name: 'all', short: 'a', kind: 'bool', description: 'show all containers (default: running ones)' },
@@ -25,7 +25,8 @@ export const command: Command = {
     const all = flagBool(args, 'all');
     const full = flagBool(args, 'no-trunc');
     const now = Date.now();
-    const views = (await listContainers(ctx.root)).filter((v) => all || v.running);
+    // as Docker's: a restarting container counts as running
+    const views = (await listContainers(ctx.root)).filter((v) => all || v.running || dockerStatus(v) === 'restarting');
     const rows = views.map((v) => psRow(v, now, full));
     if (flagBool(args, 'quiet')) ctx.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));
     else if (format === 'json') ctx.stdout.write(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));

@@ -1,16 +1,20 @@
-// tsbuild rm [-f] CONTAINER…
+// tsbuild rm [-f] [-v] CONTAINER…
 import { flagBool, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { TsbuildError, usageError } from '../../errors.js';
 import { findContainer, reconcile } from '../../runtime/lifecycle/lookup.js';
 import { removeContainer } from '../../runtime/lifecycle/signal.js';
+import { removeAnonymousVolumes } from '../../runtime/lifecycle/volumes.js';
 
-const flags = [{ name: 'force', short: 'f', kind: 'bool', description: 'kill a running container first' }] as const;
+const flags = [
+  { name: 'force', short: 'f', kind: 'bool', description: 'kill a running container first' },
+  { name: 'volumes', short: 'v', kind: 'bool', description: 'remove its anonymous volumes too (named volumes stay)' },
+] as const;
 
 export const command: Command = {
   name: 'rm',
   summary: 'Remove containers',
-  usage: 'tsbuild rm [-f] CONTAINER [CONTAINER…]',
+  usage: 'tsbuild rm [-f] [-v] CONTAINER [CONTAINER…]',
   flags,
   async run(ctx, argv) {
     const args = parseArgs(argv, flags);
@@ -18,7 +22,9 @@ export const command: Command = {
     const failures: TsbuildError[] = [];
     for (const ref of args.positionals) {
       try {
-        await removeContainer(ctx.root, await findContainer(ctx.root, ref), flagBool(args, 'force'));
+        const v = await findContainer(ctx.root, ref);
+        await removeContainer(ctx.root, v, flagBool(args, 'force'));
+        if (flagBool(args, 'volumes')) removeAnonymousVolumes(ctx.root, v.record?.anonymousVolumes ?? []);
         ctx.stdout.write(`${ref}\n`);
       } catch (err) {
         if (!(err instanceof TsbuildError)) throw err;

@@ -9,11 +9,13 @@ import { TsbuildError, usageError } from '../../errors.js';
 import { runFlags, toRunOptions, parseEnvFile, type RunOptions } from '../../runtime/run-options.js';
 import type { ImageRunConfig } from '../../runtime/spec.js';
 // static: this command's chunk is loaded lazily anyway, and one module load less counts
-import { runAttached, type RootfsSource } from '../../runtime/container.js';
+import { newContainerId, runAttached, type RootfsSource } from '../../runtime/container.js';
 import type { CommandContext } from '../command.js';
 import { lifecycleRunFlags, runDetached } from '../../runtime/lifecycle/detach.js';
 import type { LifecycleHooks } from '../../runtime/lifecycle/hooks.js';
-import { expandVolumeFlags, imageVolumeMounts } from '../../runtime/lifecycle/volumes.js';
+import { expandVolumeFlags, imageVolumeMounts, releaseRunVolumes, volumePlan } from '../../runtime/lifecycle/volumes.js';
+import { recordingHooks } from '../../runtime/lifecycle/record-hooks.js';
+import { containerDir } from '../../runtime/state.js';
 
 const flags = [...runFlags, ...lifecycleRunFlags];
 
@@ -30,7 +32,11 @@ export const command: Command = {
 export async function runContainer(ctx: CommandContext, argv: string[], lifecycle?: LifecycleHooks): Promise<number> {
     const parsed = parseArgs(argv, flags, { stopAtPositional: true });
     if (parsed.flags.get('detach') === true && !lifecycle) return runDetached(ctx, argv);
-    if (parsed.flags.has('volume')) parsed.flags.set('volume', expandVolumeFlags(ctx.root, parsed.flags.get('volume') as string[]));
+    // every container gets its life-cycle record (exec, cp, diff, restart… read it)
+    const hooks = lifecycle ?? recordingHooks({ root: ctx.root, id: newContainerId(), runArgv: argv, cwd: ctx.cwd, detached: false });
+    const volumes = volumePlan(hooks.previous?.record?.anonymousVolumes);
+    hooks.anonymousVolumes = volumes.anonymous;
+    if (parsed.flags.has('volume')) parsed.flags.set('volume', expandVolumeFlags(ctx.root, parsed.flags.get('volume') as string[], volumes));
     const options = toRunOptions(parsed);
     const envFileEntries: string[] = [];
     for (const file of options.envFiles) {
@@ -41,8 +47,11 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
       envFileEntries.push(...parseEnvFile(file, text, ctx.env));
     }
     const resolved = await resolveRootfs(ctx.root, options, ctx.env);
-    options.mounts.push(...imageVolumeMounts(ctx.root, (resolved.image as { Volumes?: Record<string, unknown> }).Volumes, options.mounts));
+    options.mounts.push(...imageVolumeMounts(ctx.root, (resolved.image as { Volumes?: Record<string, unknown> }).Volumes, options.mounts, volumes));
+    // an attached run that keeps its container logs its output too (no -t: its terminal is the caller's)
+    const logged = !lifecycle && !options.rm && !options.tty ? (await import('../../runtime/lifecycle/attached-log.js')).teeToLog(containerDir(ctx.root, hooks.id), ctx.stdout, ctx.stderr) : undefined;
     try {
+      if (volumes.fresh.length > 0) await (await import('../../runtime/lifecycle/volume-seed.js')).seedVolumes(volumes, resolved.source);
       return await runAttached({
         root: ctx.root,
         options,
@@ -52,12 +61,14 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
         envFileEntries,
         hostEnv: ctx.env,
         stdin: ctx.stdin,
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-        ...(lifecycle ? { lifecycle } : {}),
+        stdout: logged?.stdout ?? ctx.stdout,
+        stderr: logged?.stderr ?? ctx.stderr,
+        lifecycle: hooks,
       });
     } finally {
       await resolved.close();
+      await logged?.close();
+      releaseRunVolumes(ctx.root, options.rm && !hooks.restarting?.(), hooks.kept === true, volumes);
     }
 }
 

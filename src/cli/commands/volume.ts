@@ -1,8 +1,8 @@
 // tsbuild volume ls [-q] | rm NAME… | create [NAME]
 import { flagBool, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { usageError } from '../../errors.js';
-import { createVolume, listVolumes, removeVolume } from '../../runtime/lifecycle/volumes.js';
+import { TsbuildError, usageError } from '../../errors.js';
+import { createVolume, listVolumes, removeVolume, volumeUsers } from '../../runtime/lifecycle/volumes.js';
 import path from 'node:path';
 
 const flags = [{ name: 'quiet', short: 'q', kind: 'bool', description: 'ls: only the names' }] as const;
@@ -24,6 +24,8 @@ export const command: Command = {
     if (sub === 'rm' || sub === 'remove') {
       if (rest.length === 0) throw usageError('volume rm needs at least one NAME');
       for (const n of rest) {
+        const users = await volumeUsers(ctx.root, n);
+        if (users.length > 0) throw new TsbuildError('usage', 'VOLUME_IN_USE', `volume ${n} is in use by container ${users.map((u) => u.slice(0, 12)).join(', ')} (remove the container first)`);
         removeVolume(ctx.root, n);
         ctx.stdout.write(`${n}\n`);
       }

@@ -35,14 +35,25 @@ export function selfCommand(): { argv: string[]; cwd: string } {
   throw new TsbuildError('internal', 'NO_ENTRY', `cannot find the tsbuild entry point from ${self}`);
 }
 
-export function monitorArgv(root: string, id: string, cwd: string, runArgv: readonly string[]): string[] {
-  return ['--root', root, '__monitor', '--id', id, '--cwd', cwd, '--', ...runArgv];
+export function monitorArgv(root: string, id: string, cwd: string, runArgv: readonly string[], again = false): string[] {
+  return ['--root', root, '__monitor', '--id', id, '--cwd', cwd, ...(again ? ['--again'] : []), '--', ...runArgv];
 }
 
 const START_TIMEOUT_MS = 120_000;
 
 export async function runDetached(ctx: CommandContext, runArgv: readonly string[]): Promise<number> {
   const id = newContainerId();
+  const status = await startMonitor(ctx, id, runArgv, ctx.cwd, false);
+  if (status === 0) ctx.stdout.write(`${id}\n`);
+  return status;
+}
+
+/**
+ * Starts the monitor of container ID (a new one, or with `again` an existing
+ * stopped one whose record has no `startedAt`) and returns once the
+ * container's command runs: 0, or the status of a start that failed.
+ */
+export async function startMonitor(ctx: CommandContext, id: string, runArgv: readonly string[], cwd: string, again: boolean): Promise<number> {
   mkdirSync(containersDir(ctx.root), { recursive: true, mode: 0o700 });
   const outFile = path.join(containersDir(ctx.root), `.monitor-${id}.log`);
   const fd = openSync(outFile, 'w', 0o600);
@@ -51,7 +62,7 @@ export async function runDetached(ctx: CommandContext, runArgv: readonly string[
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
   try {
-    const child = spawn(program as string, [...args, ...monitorArgv(ctx.root, id, ctx.cwd, runArgv)], {
+    const child = spawn(program as string, [...args, ...monitorArgv(ctx.root, id, cwd, runArgv, again)], {
       cwd: self.cwd,
       env: ctx.env,
       detached: true,
@@ -72,7 +83,8 @@ export async function runDetached(ctx: CommandContext, runArgv: readonly string[
         // what the container itself said (e.g. the command was not found)
         for (const e of readLogFile(path.join(dir, LOG_FILE)).entries) (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(e.log);
         const state = await readState(dir);
-        return state?.exitStatus ?? (exited.code && exited.code !== 0 ? exited.code : 125);
+        // (again: state.json may still hold the last run's status; the monitor exits with the new one)
+        return (again ? undefined : state?.exitStatus) ?? (exited.code && exited.code !== 0 ? exited.code : 125);
       }
       if (Date.now() > until) {
         child.kill('SIGKILL');
@@ -81,7 +93,6 @@ export async function runDetached(ctx: CommandContext, runArgv: readonly string[
       await new Promise((r) => setTimeout(r, 15));
     }
     child.unref();
-    ctx.stdout.write(`${id}\n`);
     return 0;
   } finally {
     rmSync(outFile, { force: true });

@@ -4,37 +4,35 @@
 // and seccomp filter as the container's PID 1 — kept by the monitor in the
 // life-cycle record).
 import { constants as osConstants } from 'node:os';
+import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError, usageError } from '../../errors.js';
 import { boxinitExecArgv, encodeBoxinitExecConfig, type BoxinitExecConfig } from '../boxinit-exec.js';
-import { CONFIG_FD, parseBoxinitReport, REPORT_FD } from '../boxinit-protocol.js';
+import { CONFIG_FD, encodeWindowSize, parseBoxinitReport, REPORT_FD } from '../boxinit-protocol.js';
 import { spawnAttached, type StdioSlot } from '../sys/exec.js';
+import type { ResolvedUser } from '../user.js';
 import type { ContainerView } from './lookup.js';
 
 export interface ExecRequest {
   argv: string[];
   env: string[];
-  /** numeric UID[:GID] */
-  user?: string;
+  /** -u: resolved against the container's /etc/passwd and /etc/group (exec-user.ts) */
+  user?: ResolvedUser;
   workdir?: string;
   interactive: boolean;
+  /** -t: a new pseudo-terminal of this size */
+  tty?: { rows: number; cols: number };
 }
 
 /** the container's process template + the exec's overrides → boxinit's exec config (pure) */
 export function execConfig(v: ContainerView, r: ExecRequest): BoxinitExecConfig {
   const t = v.record?.exec;
-  if (!t || v.state.pid1 === undefined) throw new TsbuildError('runtime', 'NO_EXEC_RECORD', `container ${v.id.slice(0, 12)} was not started detached (run -d): exec needs its record`);
+  if (!t || v.state.pid1 === undefined) throw new TsbuildError('runtime', 'NO_EXEC_RECORD', `container ${v.id.slice(0, 12)} has no life-cycle record (made by an older tsbuild): exec needs it`);
   if (r.argv.length === 0) throw usageError('exec needs a COMMAND');
   let uid = t.uid;
   let gid = t.gid;
   let additionalGids = t.additionalGids;
-  if (r.user !== undefined) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(r.user);
-    if (!m) throw usageError(`-u ${r.user}: only a numeric UID[:GID] is supported by exec`);
-    uid = Number(m[1]);
-    gid = m[2] !== undefined ? Number(m[2]) : uid === t.uid ? t.gid : 0;
-    additionalGids = [];
-  }
+  if (r.user !== undefined) ({ uid, gid, additionalGids } = r.user);
   const env = new Map(t.env.map((e) => [e.slice(0, e.indexOf('=') === -1 ? e.length : e.indexOf('=')), e]));
   for (const e of r.env) env.set(e.includes('=') ? e.slice(0, e.indexOf('=')) : e, e);
   const caps = t.capabilities;
@@ -51,6 +49,7 @@ export function execConfig(v: ContainerView, r: ExecRequest): BoxinitExecConfig 
     capabilities: { bounding: BigInt(`0x${caps.bounding}`), effective: BigInt(`0x${caps.effective}`), permitted: BigInt(`0x${caps.permitted}`), inheritable: BigInt(`0x${caps.inheritable}`), ambient: BigInt(`0x${caps.ambient}`) },
     noNewPrivileges: t.noNewPrivileges,
     ...(t.seccomp ? { seccomp: new Uint8Array(Buffer.from(t.seccomp, 'base64')) } : {}),
+    ...(r.tty ? { tty: r.tty } : {}),
   };
 }
 
@@ -63,21 +62,42 @@ export async function execIn(
   detach = false,
 ): Promise<number> {
   if (!v.running) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+  // a process joining the frozen cgroup would hang (Docker refuses too)
+  if (v.record?.paused) throw new TsbuildError('runtime', 'CONTAINER_PAUSED', `container ${v.id.slice(0, 12)} is paused: unpause it before exec`);
   const config = execConfig(v, r);
   const [program, ...args] = boxinitExecArgv(config);
   const extra: StdioSlot[] = [];
   extra[CONFIG_FD - 3] = 'pipe';
   extra[REPORT_FD - 3] = 'pipe';
+  // with -t boxinit relays between the pty and our own terminal (or pipes)
+  const own = (s: unknown, fd: number): StdioSlot => (r.tty && s === [process.stdin, process.stdout][fd] && isatty(fd) ? 'inherit' : 'pipe');
   const child = await spawnAttached(program as string, args, {
-    stdin: r.interactive && !detach ? 'pipe' : 'ignore',
-    stdout: detach ? 'ignore' : 'pipe',
-    stderr: detach ? 'ignore' : 'pipe',
+    stdin: r.interactive && !detach ? own(io.stdin, 0) : 'ignore',
+    stdout: detach ? 'ignore' : own(io.stdout, 1),
+    stderr: detach ? 'ignore' : r.tty ? 'ignore' : 'pipe',
     extra,
   });
   const configPipe = child.extra.get(CONFIG_FD) as Writable;
   const reportPipe = child.extra.get(REPORT_FD) as Readable;
   configPipe.on('error', () => undefined);
-  configPipe.end(encodeBoxinitExecConfig(config));
+  if (!r.tty) configPipe.end(encodeBoxinitExecConfig(config));
+  else {
+    // the pipe stays open for window-size changes (tty mode)
+    configPipe.write(encodeBoxinitExecConfig(config));
+    const out = io.stdout as NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
+    const onResize = () => {
+      if (!configPipe.destroyed) configPipe.write(encodeWindowSize(out.rows || 24, out.columns || 80));
+    };
+    if (out.isTTY) out.on('resize', onResize);
+    const stdinRaw = io.stdin as NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
+    const raw = r.interactive && !detach && stdinRaw.isTTY === true && stdinRaw.setRawMode !== undefined;
+    if (raw) stdinRaw.setRawMode?.(true);
+    void child.exited.then(() => {
+      if (out.isTTY) out.off('resize', onResize);
+      if (raw) stdinRaw.setRawMode?.(false);
+      configPipe.destroy();
+    });
+  }
   let report = '';
   const reportDone = new Promise<void>((resolve) => {
     reportPipe.setEncoding('utf8');
@@ -92,7 +112,10 @@ export async function execIn(
     const stdin = child.stdin as Writable;
     stdin.on('error', () => undefined);
     io.stdin.pipe(stdin);
-    void child.exited.then(() => io.stdin.unpipe(stdin));
+    void child.exited.then(() => {
+      io.stdin.unpipe(stdin);
+      if (io.stdin === process.stdin) process.stdin.pause();
+    });
   }
   if (detach) {
     await reportDone;

@@ -21,15 +21,20 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(d / 365)} years`;
 }
 
-export type DockerStatus = 'created' | 'running' | 'paused' | 'exited';
+export type DockerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'exited';
 
 export function dockerStatus(v: ContainerView): DockerStatus {
   if (v.running) return v.record?.paused ? 'paused' : 'running';
+  // between restart's stop and its start
+  if (v.record?.restarting) return 'restarting';
+  // as Docker's: a container whose command never ran (not found, not executable) stays "created"
+  if (v.state.status === 'exited' && v.record !== undefined && v.record.startedAt === undefined && v.state.exitStatus !== undefined) return 'created';
   return v.state.status === 'created' ? 'created' : 'exited';
 }
 
 export function exitCodeOf(v: ContainerView): number {
-  if (v.running || v.state.status === 'created') return 0;
+  if (v.running) return 0;
+  if (v.state.status === 'created' || dockerStatus(v) === 'created') return v.state.exitStatus ?? 0;
   // no status recorded: the reclaimer killed it (SIGKILL)
   return v.state.exitStatus ?? 137;
 }
@@ -37,6 +42,10 @@ export function exitCodeOf(v: ContainerView): number {
 export function statusText(v: ContainerView, now: number): string {
   const st = dockerStatus(v);
   if (st === 'created') return 'Created';
+  if (st === 'restarting') {
+    const at = v.record?.finishedAt ? Date.parse(v.record.finishedAt) : undefined;
+    return `Restarting (${exitCodeOf(v)}) ${at === undefined ? 'Less than a second' : humanDuration(now - at)} ago`;
+  }
   if (st === 'running' || st === 'paused') {
     const since = Date.parse(v.record?.startedAt ?? v.state.createdAt);
     return `Up ${humanDuration(now - since)}${st === 'paused' ? ' (Paused)' : ''}`;
@@ -106,9 +115,10 @@ export function inspectContainer(v: ContainerView): Record<string, unknown> {
     Args: r?.argv.slice(1) ?? [],
     State: {
       Status: st,
-      Running: st === 'running' || st === 'paused',
+      // as Docker's: a restarting container counts as running
+      Running: st === 'running' || st === 'paused' || st === 'restarting',
       Paused: st === 'paused',
-      Restarting: false,
+      Restarting: st === 'restarting',
       OOMKilled: v.state.oomKilled === true,
       Dead: false,
       Pid: v.running ? (v.state.pid1 ?? 0) : 0,
@@ -119,6 +129,8 @@ export function inspectContainer(v: ContainerView): Record<string, unknown> {
     },
     Image: v.state.image,
     Name: `/${containerName(v)}`,
+    // Docker counts restart-policy restarts only (a manual start/restart resets it); tsbuild has no policies
+    RestartCount: 0,
     HostConfig: { AutoRemove: v.state.rm, NetworkMode: r?.network?.mode ?? 'default' },
     GraphDriver: { Name: v.state.paths.upper ? 'overlay2' : 'vfs', Data: { MergedDir: v.state.paths.merged, ...(v.state.paths.upper ? { UpperDir: v.state.paths.upper, WorkDir: v.state.paths.work } : {}) } },
     Config: {

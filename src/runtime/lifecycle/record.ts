@@ -44,6 +44,26 @@ export interface LifecycleRecord {
   name?: string;
   /** set by `pause` */
   paused?: boolean;
+  /** the `run` arguments and working directory, for `start` and `restart` */
+  runArgv?: string[];
+  cwd?: string;
+  /** its bind mounts and volumes (host source → container path), for `cp` while it is stopped */
+  binds?: BindRecord[];
+  /** anonymous volumes made for this container (removed by `run --rm`, `rm -v`) */
+  anonymousVolumes?: AnonymousVolume[];
+  /** set by `restart` between the stop and the start */
+  restarting?: boolean;
+}
+
+export interface BindRecord {
+  source: string;
+  target: string;
+  readonly: boolean;
+}
+
+export interface AnonymousVolume {
+  name: string;
+  target: string;
 }
 
 export const RECORD_FILE = 'lifecycle.json';

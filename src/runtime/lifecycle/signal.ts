@@ -9,6 +9,7 @@ import { constants as osConstants } from 'node:os';
 import { TsbuildError, usageError } from '../../errors.js';
 import { isAlive, nameOwner, processStartTime, readState, releaseName, type ContainerState } from '../state.js';
 import type { ContainerView } from './lookup.js';
+import { waitReleased } from './released.js';
 import { unpauseContainer } from './resources.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
@@ -97,6 +98,8 @@ export async function removeContainer(root: string, v: ContainerView, force: boo
     if (v.record?.paused) await unpauseContainer(v).catch(() => undefined);
     if (v.running) await signalContainer(v, 'SIGKILL').catch(() => undefined);
     if (!(await waitStopped(v, 15_000))) throw new TsbuildError('runtime', 'STOP_TIMEOUT', `container ${v.id.slice(0, 12)} did not stop`);
+    // an attached run's tsbuild writes the exit status and cleans up after its container
+    await waitReleased(v, 15_000).catch(() => undefined);
   }
   await rm(v.dir, { recursive: true, force: true });
   for (const name of new Set([v.state.name, v.record?.name])) {
