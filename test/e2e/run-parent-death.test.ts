@@ -74,8 +74,8 @@ describe.skipIf(!!why)('tsbuild run: the container dies with tsbuild', () => {
       const stage2Start = startTime(stage2);
       expect(pid1Start).toBeDefined();
       expect(stage2Start).toBeDefined();
-      // PID 1 is the busybox sleep, as the state file says
-      expect(readFileSync(`/proc/${pid1}/cmdline`, 'utf8').split('\0')).toContain('1000');
+      // PID 1 becomes the busybox sleep (sh prints "ready" just before its exec)
+      await until('PID 1 runs sleep', () => (readFileSync(`/proc/${pid1}/cmdline`, 'utf8').split('\0').includes('1000') ? true : undefined), 5000);
 
       expect(child.kill('SIGKILL')).toBe(true);
       expect((await done).signal).toBe('SIGKILL');
