@@ -2,7 +2,7 @@
 // container's cgroup with its limits, record it host-wide, and hand back what
 // the container needs (cgroup.procs files for boxinit, the /sys/fs/cgroup
 // mounts) plus its release.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { BoxinitMount } from '../boxinit-protocol.js';
 import type { ProcessRef } from '../state.js';
 import { oomKillCount, removeCgroup } from './control.js';
@@ -15,8 +15,7 @@ import type { ResourceLimits } from './limits.js';
 import { dropCgroupRecord, reclaimCgroups, writeCgroupRecord } from './records.js';
 
 export async function hostCgroupLayout(): Promise<CgroupLayout> {
-  const [self, mountinfo] = await Promise.all([readFile('/proc/self/cgroup', 'utf8'), readFile('/proc/self/mountinfo', 'utf8')]);
-  return detectLayout(self, mountinfo);
+  return detectLayout(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 export interface ContainerCgroup {

@@ -4,7 +4,7 @@
 // (so /sys/fs/cgroup/cpu/cpu.cfs_quota_us reads the container's quota);
 // v2: the container's dir bound read-only on /sys/fs/cgroup. Plain bind
 // mounts through boxinit's `mount` records: no boxinit change needed.
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BoxinitMount } from '../boxinit-protocol.js';
 import type { CgroupHandle } from './handle.js';
@@ -30,8 +30,8 @@ export function cgroupMounts(h: CgroupHandle, skeleton: string): BoxinitMount[] 
 export async function prepareCgroupMounts(h: CgroupHandle, stateDir: string): Promise<BoxinitMount[]> {
   const skeleton = path.join(stateDir, 'cgroupfs');
   if (h.version === 1) {
-    await mkdir(skeleton, { mode: 0o755 });
-    for (const name of hierarchyNames(h).values()) await mkdir(path.join(skeleton, name), { mode: 0o755 });
+    mkdirSync(skeleton, { mode: 0o755 });
+    for (const name of hierarchyNames(h).values()) mkdirSync(path.join(skeleton, name), { mode: 0o755 });
   }
   return cgroupMounts(h, skeleton);
 }
