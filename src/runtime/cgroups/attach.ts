@@ -39,7 +39,7 @@ export interface Attached {
 
 export async function attachLimitsAndNetwork(a: AttachRequest): Promise<Attached> {
   const limits = a.resources ?? { devices: [], cgroupParent: DEFAULT_CGROUP_PARENT };
-  const cgroup = await setUpContainerCgroup({ id: a.id, limits, privileged: a.privileged, stateDir: a.dir, owner: a.owner });
+  const cgroup = await setUpContainerCgroup({ id: a.id, limits, privileged: a.privileged, owner: a.owner });
   a.cleanup.defer('remove the cgroup', () => cgroup.release());
   for (const w of cgroup.warnings) a.stderr.write(`WARNING: ${w}\n`);
   a.config.cgroupProcs.push(...cgroup.procsFiles);

@@ -37,8 +37,6 @@ export async function setUpContainerCgroup(req: {
   id: string;
   limits: ResourceLimits;
   privileged: boolean;
-  /** the container's state dir (for the /sys/fs/cgroup skeleton) */
-  stateDir: string;
   owner: ProcessRef;
 }): Promise<ContainerCgroup> {
   await reclaimCgroups().catch(() => undefined);
@@ -47,7 +45,7 @@ export async function setUpContainerCgroup(req: {
   const { handle, warnings } = await createContainerCgroup({ id: req.id, limits: req.limits, devices, privileged: req.privileged, layout });
   try {
     await writeCgroupRecord({ id: req.id, owner: req.owner, handle });
-    const mounts = await prepareCgroupMounts(handle, req.stateDir);
+    const mounts = await prepareCgroupMounts(handle);
     return {
       handle,
       procsFiles: procsFiles(handle),
