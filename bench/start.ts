@@ -7,7 +7,8 @@
 // load average before and after (the machine may be shared). When the
 // environment sets NODE_EXTRA_CA_CERTS, node parses that CA file at start-up,
 // before any of tsbuild's code runs: tsbuild and bare node are then also
-// timed without it.
+// timed without it. BENCH_BASELINE=OTHER/dist/tsbuild.js adds another build
+// of tsbuild (say, an older commit's) as one more contender.
 //
 //   npm run build && npx tsx bench/start.ts        (as root; BENCH_N=15 runs each)
 import { spawnSync } from 'node:child_process';
@@ -84,6 +85,12 @@ try {
   sh(process.execPath, [dist, '--root', tsRoot, 'import', tar, 'bench-bb:1']);
   contenders.push({ name: 'tsbuild run --rm IMAGE', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
   contenders.push({ name: 'tsbuild run --rm --rootfs', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'], times: [] });
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline) {
+    const baseRoot = path.join(tmp, 'tsbuild-baseline');
+    sh(process.execPath, [baseline, '--root', baseRoot, 'import', tar, 'bench-bb:1']);
+    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: [process.execPath, baseline, '--root', baseRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
+  }
   if (extraCa) {
     const argv = [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
     contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv, env: envNoCa(), times: [] });
