@@ -60,6 +60,9 @@ await build({
   // through vm.Script
   packages: 'external',
   supported: { 'dynamic-import': false },
+  // smaller text to read and to compile lazily; names kept for stack traces
+  minifyWhitespace: true,
+  minifySyntax: true,
   plugins: [runOnlyRegistry],
   define: { 'import.meta.url': '__tsbuildImportMetaUrl' },
   banner: { js: "const __tsbuildImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
