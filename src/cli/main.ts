@@ -8,6 +8,7 @@ import { commands, defaultCommand } from './registry.js';
 import { isTsbuildError, usageError, type ErrorCategory } from '../errors.js';
 import { version } from './version.js';
 import { splitGlobal } from './global-args.js';
+import { pathToFileURL } from 'node:url';
 
 const globalFlags: FlagSpec[] = [
   { name: 'root', kind: 'string', value: 'DIR', description: 'store root (default $TSBUILD_ROOT or /var/lib/tsbuild)' },
@@ -114,4 +115,4 @@ export function cli(argv: string[]): Promise<void> {
 }
 
 // `node --import tsx src/cli/main.ts`; the bundles are started by dist/tsbuild.js (launcher.ts)
-if (import.meta.url === `file://${process.argv[1]}`) void cli(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void cli(process.argv.slice(2));
