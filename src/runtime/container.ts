@@ -3,8 +3,8 @@
 // → signals forwarded → exit status passed through → everything cleaned up
 // (in `finally`, so failures and Ctrl-C clean up too).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { isatty } from 'node:tty';
@@ -88,7 +88,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
     mkdirSync(containersDir(root), { recursive: true, mode: 0o700 });
     mkdirSync(dir, { mode: 0o700 });
     cleanup.defer(`remove ${dir}`, async () => {
-      if (options.rm || !keep) await rm(dir, { recursive: true, force: true });
+      if (options.rm || !keep) rmSync(dir, { recursive: true, force: true });
     });
     if (options.name !== undefined) {
       const name = options.name;
