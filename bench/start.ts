@@ -3,12 +3,17 @@
 // (vfs and overlay storage, runc), `runc run` of an OCI bundle of the same
 // rootfs, and `unshare -fpmuin --mount-proc chroot ROOTFS /bin/true` as the
 // floor. Runs are interleaved round-robin so that load from other work on the
-// machine hits every contender alike. Prints medians and ratios.
+// machine hits every contender alike. Prints medians and ratios, and the
+// load average before and after (the machine may be shared). When the
+// environment sets NODE_EXTRA_CA_CERTS, node parses that CA file at start-up,
+// before any of tsbuild's code runs: tsbuild and bare node are then also
+// timed without it. BENCH_BASELINE=OTHER/dist/tsbuild.js adds another build
+// of tsbuild (say, an older commit's) as one more contender.
 //
 //   npm run build && npx tsx bench/start.ts        (as root; BENCH_N=15 runs each)
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxRootfs } from '../test/helpers/busybox-rootfs.js';
@@ -60,6 +65,14 @@ if (!existsSync(dist)) {
   process.exit(2);
 }
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadBefore = load();
+const extraCa = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+const envNoCa = (): NodeJS.ProcessEnv => {
+  const e = { ...process.env };
+  delete e.NODE_EXTRA_CA_CERTS;
+  return e;
+};
 const tmp = mkdtempSync(path.join(tmpdir(), 'tsbuild-bench-start-'));
 const bb = makeBusyboxRootfs({ tar: true });
 const rootfs = bb.dir;
@@ -72,6 +85,16 @@ try {
   sh(process.execPath, [dist, '--root', tsRoot, 'import', tar, 'bench-bb:1']);
   contenders.push({ name: 'tsbuild run --rm IMAGE', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
   contenders.push({ name: 'tsbuild run --rm --rootfs', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'], times: [] });
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline) {
+    const baseRoot = path.join(tmp, 'tsbuild-baseline');
+    sh(process.execPath, [baseline, '--root', baseRoot, 'import', tar, 'bench-bb:1']);
+    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: [process.execPath, baseline, '--root', baseRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
+  }
+  if (extraCa) {
+    const argv = [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
+    contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv, env: envNoCa(), times: [] });
+  }
 
   // podman with runc, vfs and overlay, each in its own root
   if (has('podman')) {
@@ -143,8 +166,10 @@ try {
     );
   }
   const ts = med.get('tsbuild run --rm IMAGE') as number;
-  const nodeBare = quantile(Array.from({ length: Math.min(N, 9) }, () => timeOnce({ name: 'node -e 0', argv: [process.execPath, '-e', '0'], times: [] })), 0.5);
-  console.log(`\nbare 'node -e 0': ${nodeBare.toFixed(1)} ms (tsbuild's own floor)`);
+  const bare = (env?: NodeJS.ProcessEnv) =>
+    quantile(Array.from({ length: Math.min(N, 9) }, () => timeOnce({ name: 'node -e 0', argv: [process.execPath, '-e', '0'], ...(env ? { env } : {}), times: [] })), 0.5);
+  console.log(`\nbare 'node -e 0': ${bare().toFixed(1)} ms (tsbuild's own floor)${extraCa ? `; without NODE_EXTRA_CA_CERTS: ${bare(envNoCa()).toFixed(1)} ms` : ''}`);
+  console.log(`load average (1, 5, 15 min): before ${loadBefore}, after ${load()}`);
   if (podmanOverlay) {
     const target = podmanOverlay / 2;
     console.log(`target: tsbuild ≤ ½ podman (overlay) = ${target.toFixed(1)} ms → ${ts <= target ? 'met' : 'NOT met'} (tsbuild ${ts.toFixed(1)} ms)`);

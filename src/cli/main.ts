@@ -7,6 +7,8 @@ import type { Command, CommandContext } from './command.js';
 import { commands, defaultCommand } from './registry.js';
 import { isTsbuildError, usageError, type ErrorCategory } from '../errors.js';
 import { version } from './version.js';
+import { splitGlobal } from './global-args.js';
+import { pathToFileURL } from 'node:url';
 
 const globalFlags: FlagSpec[] = [
   { name: 'root', kind: 'string', value: 'DIR', description: 'store root (default $TSBUILD_ROOT or /var/lib/tsbuild)' },
@@ -23,22 +25,6 @@ const exitCodes: Record<ErrorCategory, number> = {
   runtime: 125,
   internal: 125,
 };
-
-function splitGlobal(argv: string[]): { global: string[]; rest: string[] } {
-  const global: string[] = [];
-  let i = 0;
-  while (i < argv.length) {
-    const a = argv[i] as string;
-    if (a === '--root') {
-      global.push(a, argv[i + 1] ?? '');
-      i += 2;
-    } else if (a.startsWith('--root=') || a === '--debug' || (i === 0 && (a === '--version' || a === '-v'))) {
-      global.push(a);
-      i++;
-    } else break;
-  }
-  return { global, rest: argv.slice(i) };
-}
 
 async function topHelp(): Promise<string> {
   const lines = ['Usage: tsbuild [GLOBAL OPTIONS] COMMAND [ARG…]', '       tsbuild [build OPTIONS] CONTEXT', '', 'Commands:'];
@@ -115,9 +101,9 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
   }
 }
 
-const isEntry = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/tsbuild') || process.argv[1]?.endsWith('tsbuild.js');
-if (isEntry) {
-  main(process.argv.slice(2)).then(
+/** runs the CLI as this process: the exit status goes to process.exitCode */
+export function cli(argv: string[]): Promise<void> {
+  return main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -127,3 +113,6 @@ if (isEntry) {
     },
   );
 }
+
+// `node --import tsx src/cli/main.ts`; the bundles are started by dist/tsbuild.js (launcher.ts)
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) void cli(process.argv.slice(2));

@@ -96,7 +96,7 @@
 // BOXINIT_FAILED_STATUS, except stage "exec": 127 (not found) / 126 (not
 // executable or other execve failure), as Docker does. After a successful
 // execve nothing more is written (the fd is close-on-exec).
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsbuildError } from '../errors.js';
@@ -367,10 +367,39 @@ const unshareFlag: Record<Namespace, string> = {
 export interface BoxinitArgvOptions {
   /** default boxinitPath() */
   boxinit?: string;
-  /** default 'unshare' (PATH lookup) */
+  /** default toolPath('unshare') */
   unshare?: string;
-  /** default 'nsenter' (PATH lookup) */
+  /** default toolPath('nsenter') */
   nsenter?: string;
+}
+
+/** the system directories searched before PATH for the util-linux tools boxinit execs */
+const SYSTEM_BIN_DIRS = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+const toolPaths = new Map<string, string>();
+
+/**
+ * The absolute path of a util-linux tool (unshare, nsenter), found once per
+ * process: the system directories first, then PATH. Handed to boxinit as is,
+ * so its exec walks no PATH (and a directory early in root's PATH cannot
+ * stand in for the tool). The bare name when it is nowhere: exec reports it.
+ */
+export function toolPath(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const known = toolPaths.get(name);
+  if (known) return known;
+  const dirs = [...SYSTEM_BIN_DIRS, ...(env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d))];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+    } catch {
+      continue;
+    }
+    if (statSync(candidate).isFile()) {
+      toolPaths.set(name, candidate);
+      return candidate;
+    }
+  }
+  return name;
 }
 
 /** The argv to spawn (argv[0] is the program). Pure apart from boxinitPath(). */
@@ -383,8 +412,8 @@ export function boxinitArgv(
   if (!ns.includes('mount') || !ns.includes('pid')) {
     throw new TsbuildError('runtime', 'BOXINIT_CONFIG', 'boxinit needs new pid and mount namespaces');
   }
-  const unshare = [o.unshare ?? 'unshare', ...ns.map((n) => unshareFlag[n]), '--propagation', 'private', '--', boxinit, '--stage2'];
-  const inner = c.netnsPath !== undefined ? [o.nsenter ?? 'nsenter', `--net=${c.netnsPath}`, '--', ...unshare] : unshare;
+  const unshare = [o.unshare ?? toolPath('unshare'), ...ns.map((n) => unshareFlag[n]), '--propagation', 'private', '--', boxinit, '--stage2'];
+  const inner = c.netnsPath !== undefined ? [o.nsenter ?? toolPath('nsenter'), `--net=${c.netnsPath}`, '--', ...unshare] : unshare;
   if (c.cgroupProcs.length === 0) return inner;
   const stage1 = [boxinit];
   for (const p of c.cgroupProcs) stage1.push('--join-cgroup', p);

@@ -3,8 +3,8 @@
 // → signals forwarded → exit status passed through → everything cleaned up
 // (in `finally`, so failures and Ctrl-C clean up too).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { isatty } from 'node:tty';
@@ -14,7 +14,7 @@ import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBox
 import { attachLimitsAndNetwork } from './cgroups/attach.js';
 import { Cleanup } from './cleanup.js';
 import { toBoxinitConfig } from './container-config.js';
-import { hostnameFile, hostsFile, resolvConfFile } from './hosts.js';
+import { hostnameFile, resolvConfFile } from './hosts.js';
 import { makeContainerLayerDirs, overlayOptions } from './overlay.js';
 import { reuseContainerLayerDirs } from './lifecycle/layer-dirs.js';
 import { reclaimStale } from './reclaim.js';
@@ -93,7 +93,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
     // (a --rm container that `restart` stops stays for the restart)
     const removing = () => (options.rm && !req.lifecycle?.restarting?.()) || !keep;
     cleanup.defer(`remove ${dir}`, async () => {
-      if (removing()) await rm(dir, { recursive: true, force: true });
+      if (removing()) rmSync(dir, { recursive: true, force: true });
     });
     if (options.name !== undefined) {
       const name = options.name;
@@ -132,7 +132,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
       hostResolv = undefined;
     }
     writeFileSync(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 });
-    writeFileSync(files.hosts, hostsFile(), { mode: 0o644 });
+    // files.hosts: written by attachLimitsAndNetwork, with the container's address
     writeFileSync(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 });
     const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);

@@ -8,7 +8,8 @@
 // or the seccomp sources when running from source), so a rebuilt tsbuild
 // never reuses a program compiled by an older compiler.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,12 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   if (cacheRoot === undefined) return compileDefault(capabilities);
   const key = await cacheKey(capabilities);
   const file = path.join(cacheRoot, 'seccomp', `${key}.bpf`);
-  const cached = await readFile(file).catch(() => undefined);
+  let cached: Buffer | undefined;
+  try {
+    cached = readFileSync(file);
+  } catch {
+    cached = undefined;
+  }
   if (cached && cached.length > 0 && cached.length % 8 === 0) return new Uint8Array(cached.buffer, cached.byteOffset, cached.length);
   const program = await compileDefault(capabilities);
   try {
@@ -48,12 +54,10 @@ async function codeIdentity(): Promise<string> {
   const files = here.endsWith('.ts')
     ? (await readdir(path.join(path.dirname(here), 'seccomp'))).map((f) => path.join(path.dirname(here), 'seccomp', f))
     : [path.dirname(here), here];
-  const parts = await Promise.all(
-    [...files, here].map(async (f) => {
-      const st = await stat(f).catch(() => undefined);
-      return `${f}:${st?.size}:${st?.mtimeMs}:${st?.ino}`;
-    }),
-  );
+  const parts = [...files, here].map((f) => {
+    const st = statSync(f, { throwIfNoEntry: false });
+    return `${f}:${st?.size}:${st?.mtimeMs}:${st?.ino}`;
+  });
   return parts.join('|');
 }
 

@@ -6,6 +6,7 @@ import {
   encodeBoxinitConfig,
   encodeWindowSize,
   parseBoxinitReport,
+  toolPath,
   type BoxinitConfig,
 } from '../../src/runtime/boxinit-protocol.js';
 import { resolveCapabilities } from '../../src/runtime/capabilities.js';
@@ -89,14 +90,16 @@ describe('encodeBoxinitConfig', () => {
 });
 
 describe('boxinitArgv', () => {
+  const tools = { boxinit: '/b', unshare: 'unshare', nsenter: 'nsenter' };
+
   it('runs unshare straight into boxinit stage 2 when no cgroup is to be joined', () => {
-    expect(boxinitArgv(config(), { boxinit: '/b' })).toEqual([
+    expect(boxinitArgv(config(), tools)).toEqual([
       'unshare', '--pid', '--mount', '--uts', '--ipc', '--net', '--cgroup', '--propagation', 'private', '--', '/b', '--stage2',
     ]);
   });
 
   it('joins cgroups first (stage 1), and a network namespace through nsenter', () => {
-    expect(boxinitArgv(config({ cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/x/cgroup.procs'], netnsPath: '/run/netns/x' }), { boxinit: '/b' })).toEqual([
+    expect(boxinitArgv(config({ cgroupProcs: ['/sys/fs/cgroup/pids/tsbuild/x/cgroup.procs'], netnsPath: '/run/netns/x' }), tools)).toEqual([
       '/b', '--join-cgroup', '/sys/fs/cgroup/pids/tsbuild/x/cgroup.procs', '--',
       'nsenter', '--net=/run/netns/x', '--',
       'unshare', '--pid', '--mount', '--uts', '--ipc', '--cgroup', '--propagation', 'private', '--', '/b', '--stage2',
@@ -105,6 +108,16 @@ describe('boxinitArgv', () => {
 
   it('needs new pid and mount namespaces', () => {
     expect(() => boxinitArgv(config({ namespaces: ['mount', 'net'] }), { boxinit: '/b' })).toThrow(/pid and mount/);
+  });
+
+  it('hands boxinit the tools by absolute path (system directories before PATH), found once', () => {
+    const argv = boxinitArgv(config({ netnsPath: '/run/netns/x' }), { boxinit: '/b' });
+    const nsenter = argv[0] as string;
+    const unshare = argv[3] as string;
+    expect(nsenter).toMatch(/^\/(usr\/)?s?bin\/nsenter$/);
+    expect(unshare).toMatch(/^\/(usr\/)?s?bin\/unshare$/);
+    expect(toolPath('unshare', { PATH: '/nowhere' })).toBe(unshare);
+    expect(toolPath('tsbuild-no-such-tool', { PATH: '/nowhere' })).toBe('tsbuild-no-such-tool');
   });
 });
 

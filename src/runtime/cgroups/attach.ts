@@ -3,7 +3,7 @@
 // (netns for boxinit, /etc/hosts with its address, published ports). Each
 // release is registered with the container's cleanup the moment it exists;
 // the cleanup runs after the container's process is gone (last in, first out).
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import type { BoxinitConfig } from '../boxinit-protocol.js';
 import type { Cleanup } from '../cleanup.js';
 import { hostsFile } from '../hosts.js';
@@ -39,7 +39,7 @@ export interface Attached {
 
 export async function attachLimitsAndNetwork(a: AttachRequest): Promise<Attached> {
   const limits = a.resources ?? { devices: [], cgroupParent: DEFAULT_CGROUP_PARENT };
-  const cgroup = await setUpContainerCgroup({ id: a.id, limits, privileged: a.privileged, stateDir: a.dir, owner: a.owner });
+  const cgroup = await setUpContainerCgroup({ id: a.id, limits, privileged: a.privileged, owner: a.owner });
   a.cleanup.defer('remove the cgroup', () => cgroup.release());
   for (const w of cgroup.warnings) a.stderr.write(`WARNING: ${w}\n`);
   a.config.cgroupProcs.push(...cgroup.procsFiles);
@@ -58,6 +58,6 @@ export async function attachLimitsAndNetwork(a: AttachRequest): Promise<Attached
   a.cleanup.defer('release the network', () => network.release());
   if (network.shareHost) a.config.namespaces = a.config.namespaces.filter((n) => n !== 'net');
   else if (network.netnsPath) a.config.netnsPath = network.netnsPath;
-  await writeFile(a.hostsPath, hostsFile(network.hosts), { mode: 0o644 });
+  writeFileSync(a.hostsPath, hostsFile(network.hosts), { mode: 0o644 });
   return { cgroup, network };
 }

@@ -2,7 +2,7 @@
 // container's cgroup with its limits, record it host-wide, and hand back what
 // the container needs (cgroup.procs files for boxinit, the /sys/fs/cgroup
 // mounts) plus its release.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { BoxinitMount } from '../boxinit-protocol.js';
 import type { ProcessRef } from '../state.js';
 import { oomKillCount, removeCgroup } from './control.js';
@@ -15,8 +15,7 @@ import type { ResourceLimits } from './limits.js';
 import { dropCgroupRecord, reclaimCgroups, writeCgroupRecord } from './records.js';
 
 export async function hostCgroupLayout(): Promise<CgroupLayout> {
-  const [self, mountinfo] = await Promise.all([readFile('/proc/self/cgroup', 'utf8'), readFile('/proc/self/mountinfo', 'utf8')]);
-  return detectLayout(self, mountinfo);
+  return detectLayout(readFileSync('/proc/self/cgroup', 'utf8'), readFileSync('/proc/self/mountinfo', 'utf8'));
 }
 
 export interface ContainerCgroup {
@@ -38,8 +37,6 @@ export async function setUpContainerCgroup(req: {
   id: string;
   limits: ResourceLimits;
   privileged: boolean;
-  /** the container's state dir (for the /sys/fs/cgroup skeleton) */
-  stateDir: string;
   owner: ProcessRef;
 }): Promise<ContainerCgroup> {
   await reclaimCgroups().catch(() => undefined);
@@ -48,7 +45,7 @@ export async function setUpContainerCgroup(req: {
   const { handle, warnings } = await createContainerCgroup({ id: req.id, limits: req.limits, devices, privileged: req.privileged, layout });
   try {
     await writeCgroupRecord({ id: req.id, owner: req.owner, handle });
-    const mounts = await prepareCgroupMounts(handle, req.stateDir);
+    const mounts = await prepareCgroupMounts(handle);
     return {
       handle,
       procsFiles: procsFiles(handle),

@@ -1,12 +1,15 @@
 // /sys/fs/cgroup inside the container: its own cgroup, read-only, as Docker
-// shows it. v1: a read-only skeleton dir bound on /sys/fs/cgroup, then each
+// shows it. v1: a read-only skeleton dir bound on /sys/fs/cgroup (empty
+// mount points, the same for every container: one host-wide copy on the
+// run dir's tmpfs, made once, not one per container on the store's disk), then each
 // hierarchy's container dir bound read-only on /sys/fs/cgroup/<controllers>
 // (so /sys/fs/cgroup/cpu/cpu.cfs_quota_us reads the container's quota);
 // v2: the container's dir bound read-only on /sys/fs/cgroup. Plain bind
 // mounts through boxinit's `mount` records: no boxinit change needed.
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BoxinitMount } from '../boxinit-protocol.js';
+import { runDir } from '../network/run-dir.js';
 import type { CgroupHandle } from './handle.js';
 
 const RO = ['ro', 'nosuid', 'nodev', 'noexec'];
@@ -26,12 +29,14 @@ export function cgroupMounts(h: CgroupHandle, skeleton: string): BoxinitMount[] 
   return out;
 }
 
-/** makes the v1 skeleton (one empty dir per hierarchy) under the container's state dir */
-export async function prepareCgroupMounts(h: CgroupHandle, stateDir: string): Promise<BoxinitMount[]> {
-  const skeleton = path.join(stateDir, 'cgroupfs');
+/** v1: makes sure the skeleton (one empty dir per hierarchy) exists; returns the mounts */
+export async function prepareCgroupMounts(h: CgroupHandle, skeleton = path.join(runDir(), 'cgroupfs')): Promise<BoxinitMount[]> {
   if (h.version === 1) {
-    await mkdir(skeleton, { mode: 0o755 });
-    for (const name of hierarchyNames(h).values()) await mkdir(path.join(skeleton, name), { mode: 0o755 });
+    mkdirSync(path.dirname(skeleton), { recursive: true, mode: 0o700 });
+    for (const name of hierarchyNames(h).values()) {
+      const dir = path.join(skeleton, name);
+      if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) mkdirSync(dir, { recursive: true, mode: 0o755 });
+    }
   }
   return cgroupMounts(h, skeleton);
 }

@@ -121,17 +121,51 @@ export async function thaw(h: CgroupHandle, o: Opts = {}): Promise<void> {
 }
 
 /**
- * Removes the container's cgroup: thaws it, kills what is left in it (only
- * the container's own processes can be there), rmdirs it with retries
- * while the kernel still holds exiting tasks, then removes tsbuild's parent
- * levels that became empty (another container's parent stays: ENOTEMPTY/EBUSY).
+ * Removes the container's cgroup: rmdir when it is empty (the usual case
+ * once the container's processes are gone); else thaws it, kills what is
+ * left in it (only the container's own processes can be there) and rmdirs it
+ * with retries while the kernel still holds exiting tasks. Then removes
+ * tsbuild's parent levels that became empty (another container's parent
+ * stays: ENOTEMPTY/EBUSY).
  */
 export async function removeCgroup(h: CgroupHandle, o: Opts & { timeoutMs?: number } = {}): Promise<void> {
   const fs = o.fs ?? realCgroupFs;
   const dirs = uniqueDirs(h);
   if (dirs.length === 0) return;
+  // the common case first: the container's processes are gone and the cgroup is empty
+  const first = await rmdirEach(fs, dirs);
+  if (first.failed.length > 0) await emptyAndRemove(fs, h, first.failed, o.timeoutMs ?? 5000);
+  for (const chain of h.parents) {
+    for (const p of [...chain].reverse()) {
+      try {
+        await fs.rmdir(p);
+      } catch {
+        break; // in use by another container (or gone): leave it and its ancestors
+      }
+    }
+  }
+}
+
+/** rmdir each of DIRS; those that could not be removed (gone counts as removed) */
+async function rmdirEach(fs: CgroupFs, dirs: readonly string[]): Promise<{ failed: string[]; lastErr: unknown }> {
+  const failed: string[] = [];
+  let lastErr: unknown;
+  for (const d of dirs) {
+    try {
+      await fs.rmdir(d);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') continue;
+      failed.push(d);
+      lastErr = err;
+    }
+  }
+  return { failed, lastErr };
+}
+
+/** a cgroup still in use: thaw it, kill what is left in it, rmdir with retries */
+async function emptyAndRemove(fs: CgroupFs, h: CgroupHandle, dirs: string[], timeoutMs: number): Promise<void> {
   if (h.version === 1 ? h.dirs.freezer : true) await thaw(h, { fs }).catch(() => undefined);
-  const until = Date.now() + (o.timeoutMs ?? 5000);
+  const until = Date.now() + timeoutMs;
   let left = dirs;
   while (left.length > 0) {
     for (const pid of await cgroupPids({ ...h, dirs: Object.fromEntries(left.map((d, i) => [String(i), d])) }, { fs })) {
@@ -142,31 +176,12 @@ export async function removeCgroup(h: CgroupHandle, o: Opts & { timeoutMs?: numb
         /* already gone */
       }
     }
-    const failed: string[] = [];
-    let lastErr: unknown;
-    for (const d of left) {
-      try {
-        await fs.rmdir(d);
-      } catch (err) {
-        if (errCode(err) === 'ENOENT') continue;
-        failed.push(d);
-        lastErr = err;
-      }
-    }
+    const { failed, lastErr } = await rmdirEach(fs, left);
     left = failed;
     if (left.length === 0) break;
     if (Date.now() > until) {
       throw new TsbuildError('runtime', 'CGROUP_REMOVE', `cannot remove the cgroup ${left.join(', ')}: ${(lastErr as Error).message}`, { cause: lastErr });
     }
     await sleep(20);
-  }
-  for (const chain of h.parents) {
-    for (const p of [...chain].reverse()) {
-      try {
-        await fs.rmdir(p);
-      } catch {
-        break; // in use by another container (or gone): leave it and its ancestors
-      }
-    }
   }
 }

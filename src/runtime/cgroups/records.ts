@@ -1,7 +1,8 @@
 // Host-wide records of the cgroups tsbuild made (RUNDIR/cgroups/ID.json:
 // the handle and the owning tsbuild process by pid + start time), so the
-// next command removes what a killed tsbuild left behind.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// next command removes what a killed tsbuild left behind. Synchronous file
+// calls: small files on tmpfs, on the start-up path of `tsbuild run`.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive, type ProcessRef } from '../state.js';
 import { cgroupRecordsDir } from '../network/run-dir.js';
@@ -15,20 +16,20 @@ export interface CgroupRecord {
 }
 
 export async function writeCgroupRecord(r: CgroupRecord, dir = cgroupRecordsDir()): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${r.id}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(r) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  writeFileSync(tmp, JSON.stringify(r) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 export async function dropCgroupRecord(id: string, dir = cgroupRecordsDir()): Promise<void> {
-  await rm(path.join(dir, `${id}.json`), { force: true });
+  rmSync(path.join(dir, `${id}.json`), { force: true });
 }
 
 export async function readCgroupRecord(id: string, dir = cgroupRecordsDir()): Promise<CgroupRecord | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, `${id}.json`), 'utf8')) as CgroupRecord;
+    return JSON.parse(readFileSync(path.join(dir, `${id}.json`), 'utf8')) as CgroupRecord;
   } catch {
     return undefined;
   }
@@ -36,7 +37,12 @@ export async function readCgroupRecord(id: string, dir = cgroupRecordsDir()): Pr
 
 /** removes the cgroups of owners that are gone; returns the ids reclaimed */
 export async function reclaimCgroups(dir = cgroupRecordsDir()): Promise<string[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    names = [];
+  }
   const done: string[] = [];
   for (const n of names) {
     if (!/^[0-9a-f]{64}\.json$/.test(n)) continue;

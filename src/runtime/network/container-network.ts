@@ -10,7 +10,7 @@ import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { nft, nftListTable, NFT_FILE_ARGV } from '../sys/nft.js';
 import { isAlive, type ProcessRef } from '../state.js';
-import { updateNetworkState, type Allocation, type NetworkState } from './host-state.js';
+import { readNetworkState, updateNetworkState, type Allocation, type NetworkState } from './host-state.js';
 import { allocateAddress, BRIDGE_NAME, DEFAULT_SUBNET, overlaps, type Subnet } from './ipam.js';
 import { bridgeScript, containerScript, createNetns, deleteLink, ipBatch, ipBatchIn, linkExists, removeNetns, vethHostScript, vethNames } from './links.js';
 import { natRuleset, NFT_FAMILY, NFT_TABLE } from './nat-rules.js';
@@ -51,6 +51,12 @@ export interface NetworkRequest {
 async function releaseAllocation(a: Allocation): Promise<void> {
   if (a.veth) await deleteLink(a.veth);
   await removeNetns(a.netns);
+}
+
+/** does S hold an allocation whose owner is gone? (read without the lock: the state is replaced whole) */
+async function hasStaleAllocation(s: NetworkState): Promise<boolean> {
+  for (const a of Object.values(s.allocations)) if (!(await isAlive(a.owner))) return true;
+  return false;
 }
 
 export async function reclaimAllocations(s: NetworkState): Promise<string[]> {
@@ -97,10 +103,13 @@ export async function setUpNetwork(req: NetworkRequest): Promise<ContainerNetwor
   if (mode === 'host') return { mode, shareHost: true, ports: [], hosts: [], release: async () => undefined };
   // none: boxinit's own `unshare --net` makes the namespace and brings `lo` up itself (no persistent netns, no `ip` launches)
   if (mode === 'none') {
-    // still reclaim what a killed tsbuild left (a lock and a state read; no process launches unless there is something stale)
-    await updateNetworkState(async (s) => {
-      await reclaimAllocations(s);
-    });
+    // still reclaim what a killed tsbuild left: a state read, and the lock
+    // only when the state names an owner that is gone (no write otherwise)
+    if (await hasStaleAllocation(await readNetworkState())) {
+      await updateNetworkState(async (s) => {
+        await reclaimAllocations(s);
+      });
+    }
     return { mode, shareHost: false, ports: [], hosts: [], release: async () => undefined };
   }
   const subnet = req.subnet ?? DEFAULT_SUBNET;

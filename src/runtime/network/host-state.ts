@@ -1,7 +1,8 @@
 // The host-wide network state (RUNDIR/network/state.json, under the lock
 // RUNDIR/network/lock): the address allocations with their owners, veths and
 // netns files, and what tsbuild changed on the host (so reset undoes it).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProcessRef } from '../state.js';
 import type { PortMapping } from './options.js';
@@ -39,7 +40,8 @@ export function stateFile(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function readNetworkState(env: NodeJS.ProcessEnv = process.env): Promise<NetworkState> {
   try {
-    const s = JSON.parse(await readFile(stateFile(env), 'utf8')) as NetworkState;
+    // synchronous: a small file on tmpfs, read on the start-up path of `tsbuild run`
+    const s = JSON.parse(readFileSync(stateFile(env), 'utf8')) as NetworkState;
     return s.version === 1 && s.allocations ? s : emptyState();
   } catch {
     return emptyState();
