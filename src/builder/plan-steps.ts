@@ -2,6 +2,7 @@
 // COPY/ADD (sources, destination, flags), each with the inputs that go into
 // its cache key. Pure.
 import path from 'node:path';
+import type { SourceRange } from '../errors.js';
 import type { ContainerConfig } from '../image/config.js';
 import type { AddInstruction, CopyInstruction, Heredoc, Mount, RunInstruction } from '../parser/instructions.js';
 import type { CopyOp, HeredocFile, PlannedMount, RunOp, SourceRef } from './plan-types.js';
@@ -147,6 +148,21 @@ export function planRun(ins: RunInstruction, se: StepEnv): { op: RunOp; keyInput
 
 const urlRe = /^https?:\/\//i;
 
+/**
+ * --chown with --link: the layer is built without the image below it, so
+ * there is no /etc/passwd to look names up in. As BuildKit does, only
+ * numeric ids (and `root`, which is 0 everywhere) are accepted; the error
+ * says so at planning time instead of failing the step.
+ */
+function linkChown(spec: string, range: SourceRange, kw: string): string {
+  const parts = spec.split(':', 2).map((p) => (p === 'root' ? '0' : p));
+  const bad = parts.find((p) => p !== '' && !/^\d+$/.test(p));
+  if (bad !== undefined) {
+    throw boxfileError('LINK_CHOWN_NAME', range, `${kw} --link --chown=${spec}: names cannot be looked up with --link (the layer is built apart from the image below it, without its /etc/passwd); use numeric ids, e.g. --chown=1000:1000`);
+  }
+  return parts.join(':');
+}
+
 /** The COPY/ADD op (sources expanded, destination resolved); the caller adds the file selection to the key. */
 export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): CopyOp {
   const ex = (w: string, r = ins.range): string => expand(w, se.words, se.cx, r);
@@ -205,7 +221,10 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
     excludes: ins.exclude.map((e) => ex(e.value, e.range)),
     workdir,
   };
-  if (ins.chown) op.chown = ex(ins.chown.value, ins.chown.range);
+  if (ins.chown) {
+    op.chown = ex(ins.chown.value, ins.chown.range);
+    if (ins.link) op.chown = linkChown(op.chown, ins.chown.range, ins.keyword.toUpperCase());
+  }
   if (chmod !== undefined) op.chmod = chmod;
   return op;
 }

@@ -36,7 +36,7 @@ export interface CopyOp {
   /** sources after expansion (context-relative or tree-relative) */
   sources: string[];
   /** URLs (ADD only), with their expected digest when --checksum was given */
-  urls: { url: string; checksum?: string }[];
+  urls: { url: string; checksum?: string; /** without --checksum: the sha256 of what it served when planned (in the key) */ digest?: string }[];
   heredocs: HeredocFile[];
   /** absolute destination in the image */
   dest: string;
