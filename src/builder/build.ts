@@ -194,6 +194,7 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
 
   const images = new Map<string, ResolvedBase>();
   const urls = new Map<string, string>();
+  const gitCommits = new Map<string, string>();
   const platform = { os: 'linux', architecture: ociArchitecture() };
   let plan: BuildPlan | undefined;
   for (let round = 0; round < 8 && !plan; round++) {
@@ -209,6 +210,7 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
       ...(req.labels ? { labels: req.labels } : {}),
       parseTrigger,
       urls,
+      gitCommits,
     });
     if (res.plan) plan = res.plan;
     else {
@@ -220,6 +222,11 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
       if (res.missingUrls.length > 0) {
         const { fetchUrlContent } = await import('./url-fetch.js');
         for (const u of res.missingUrls) urls.set(u.url, await fetchUrlContent(store, u));
+      }
+      if (res.missingGits.length > 0) {
+        const { resolveGitCommit } = await import('./git-checkout.js');
+        const { gitSourceId } = await import('./git-source.js');
+        for (const g of res.missingGits) gitCommits.set(gitSourceId(g.source), await resolveGitCommit(g.source, g.range));
       }
       // triggers of a base image are parsed: load the parser for them
       if (!parser && [...images.values()].some((i) => (i.config.config?.OnBuild ?? []).length > 0)) parser = await import('../parser/index.js');

@@ -6,6 +6,7 @@ import type { SourceRange } from '../errors.js';
 import type { ContainerConfig } from '../image/config.js';
 import type { AddInstruction, CopyInstruction, Heredoc, Mount, RunInstruction } from '../parser/instructions.js';
 import type { CopyOp, HeredocFile, PlannedMount, RunOp, SourceRef } from './plan-types.js';
+import { parseGitSource } from './git-source.js';
 import { isSymbolicMode } from './steps/chmod.js';
 import { commandArgs, defaultShell, resolveWorkdir } from './plan-meta.js';
 import { boxfileError, defaultPath, envMap, expand, proxyArgs, setEnv, type ExpandContext } from './plan-scope.js';
@@ -171,6 +172,7 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
   const heredocs: HeredocFile[] = [];
   const sources: string[] = [];
   const urls: CopyOp['urls'] = [];
+  const gits: NonNullable<CopyOp['gits']> = [];
   const checksum = add && (ins as AddInstruction).checksum ? ex((ins as AddInstruction).checksum!.value) : undefined;
   for (const w of ins.sources) {
     const hm = /^<<-?(["']?)([^"']+)\1$/.exec(w.text);
@@ -180,6 +182,11 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
       continue;
     }
     const s = ex(w.text, w.range);
+    const git = add ? parseGitSource(s) : undefined;
+    if (git) {
+      gits.push({ ...git, keepGitDir: (ins as AddInstruction).keepGitDir });
+      continue;
+    }
     if (add && urlRe.test(s)) {
       urls.push(checksum !== undefined ? { url: s, checksum } : { url: s });
       continue;
@@ -191,7 +198,7 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
     throw boxfileError('BAD_CHECKSUM', ins.range, `ADD --checksum: want sha256:<64 hex digits>, got '${checksum}'`);
   }
   const rawDest = ex(ins.dest.text, ins.dest.range);
-  const count = sources.length + urls.length + heredocs.length;
+  const count = sources.length + urls.length + heredocs.length + gits.length;
   const trailing = rawDest.endsWith('/') || rawDest.endsWith('/.') || rawDest === '.';
   const workdir = se.config.WorkingDir || '/';
   const dest = resolveWorkdir(workdir, rawDest);
@@ -215,12 +222,14 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
     urls,
     heredocs,
     dest,
-    destIsDir: trailing || count > 1 || (hasGlobSource && trailing),
+    // a repository always lands in a folder
+    destIsDir: trailing || count > 1 || (hasGlobSource && trailing) || gits.length > 0,
     link: ins.link,
     parents: ins.parents,
     excludes: ins.exclude.map((e) => ex(e.value, e.range)),
     workdir,
   };
+  if (gits.length > 0) op.gits = gits;
   if (ins.chown) {
     op.chown = ex(ins.chown.value, ins.chown.range);
     if (ins.link) op.chown = linkChown(op.chown, ins.chown.range, ins.keyword.toUpperCase());

@@ -21,6 +21,7 @@ import { selectSources, selectionDigestInput, SourceError, type TreeEntry } from
 import { applyMeta, formatCommand, type MetaState } from './plan-meta.js';
 import { boxfileError, defaultPath, expand, hashKey, platformArgs, proxyArgs, setEnv, wordEnv, type ExpandContext } from './plan-scope.js';
 import { planCopy, planRun, type StepEnv } from './plan-steps.js';
+import { gitSourceId, type GitSource } from './git-source.js';
 import type { BuildPlan, PlannedStage, PlannedStep, ResolvedBase, SourceRef, StageBase } from './plan-types.js';
 
 export interface PlanInput {
@@ -39,13 +40,21 @@ export interface PlanInput {
   labels?: ReadonlyMap<string, string>;
   /** ADD URLs without --checksum: the sha256 of what each served (fetched before planning) */
   urls?: ReadonlyMap<string, string>;
+  /** ADD git sources (by gitSourceId): the commit each ref named (asked before planning) */
+  gitCommits?: ReadonlyMap<string, string>;
   /** parses a base image's ONBUILD trigger (the parser's single-instruction entry) */
   parseTrigger?: (text: string, range: SourceRange) => Instruction;
 }
 
 export type PlanResult =
   | { plan: BuildPlan; missingImages?: undefined; missingUrls?: undefined }
-  | { plan?: undefined; missingImages: string[]; missingUrls: { url: string; range: SourceRange }[]; imageUses: Map<string, ImageUse> };
+  | {
+      plan?: undefined;
+      missingImages: string[];
+      missingUrls: { url: string; range: SourceRange }[];
+      missingGits: { source: GitSource; range: SourceRange }[];
+      imageUses: Map<string, ImageUse>;
+    };
 
 /** where a missing image is first named: for error positions and pull progress */
 export interface ImageUse {
@@ -73,6 +82,7 @@ export function planBuild(input: PlanInput): PlanResult {
   const missing = new Set<string>();
   const imageUses = new Map<string, ImageUse>();
   const missingUrls = new Map<string, SourceRange>();
+  const missingGits = new Map<string, { source: GitSource; range: SourceRange }>();
   const platArgs = platformArgs(input.platform);
 
   // global scope: platform ARGs, then the ARGs before the first FROM
@@ -238,6 +248,13 @@ export function planBuild(input: PlanInput): PlanResult {
           if (digest !== undefined) u.digest = digest;
           else if (!missingUrls.has(u.url)) missingUrls.set(u.url, ins.range);
         }
+        for (const g of op.gits ?? []) {
+          const { keepGitDir: _k, commit: _c, ...source } = g;
+          const id = gitSourceId(source);
+          const commit = input.gitCommits?.get(id);
+          if (commit !== undefined) g.commit = commit;
+          else if (!missingGits.has(id)) missingGits.set(id, { source, range: ins.range });
+        }
         const label = `${kw} ${[...(op.from.kind !== 'context' ? [`--from=${op.from.kind === 'stage' ? (bf.stages[op.from.stage]?.name ?? op.from.stage) : op.from.ref}`] : []), ...ins.sources.map((s) => s.text), ins.dest.text].join(' ')}`;
         let inputs: unknown;
         if (op.from.kind === 'context') {
@@ -287,8 +304,8 @@ export function planBuild(input: PlanInput): PlanResult {
   }
   if (!targetStage) throw new TsbuildError('boxfile', 'NO_STAGES', `${bf.file}: the Boxfile has no FROM instruction`);
   const target = planStage(targetStage);
-  if (missing.size > 0 || missingUrls.size > 0) {
-    return { missingImages: [...missing].sort(), missingUrls: [...missingUrls].map(([url, range]) => ({ url, range })), imageUses };
+  if (missing.size > 0 || missingUrls.size > 0 || missingGits.size > 0) {
+    return { missingImages: [...missing].sort(), missingUrls: [...missingUrls].map(([url, range]) => ({ url, range })), missingGits: [...missingGits.values()], imageUses };
   }
 
   // ---- levels: a stage runs after every stage it needs

@@ -191,6 +191,26 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     }
   }
 
+  // ---- ADD git repositories: checked out at the commit planned, their contents copied into the folder
+  for (const [i, g] of (op.gits ?? []).entries()) {
+    if (g.commit === undefined) throw new TsbuildError('internal', 'INTERNAL', `ADD ${g.remote}: planned without a commit`);
+    const { checkoutGit } = await import('../git-checkout.js');
+    let dir: string;
+    try {
+      dir = await checkoutGit(g, g.commit, path.join(path.dirname(layerDir), `git-${i}`), g.keepGitDir);
+    } catch (err) {
+      throw stepError(step, (err as Error).message, err);
+    }
+    const tree = await listTree(dir);
+    const matches = selectSources(tree.entries, ['.'], tree.root, { excludes: op.excludes });
+    for (const item of placeItems(matches, { dest: op.dest, destIsDir: true }, () => true)) {
+      const host = item.from === '' ? dir : path.join(dir, item.from);
+      const e: TreeEntry = { ...item.entry, uid: 0, gid: 0 };
+      if (e.type === 'dir') await placeDir(item.to, e, host);
+      else await placeFile(item.to, e, host);
+    }
+  }
+
   // ---- heredoc files
   for (const h of op.heredocs) {
     const to = op.destIsDir ? path.posix.join(op.dest, h.name) : op.dest;
