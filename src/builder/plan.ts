@@ -79,6 +79,10 @@ export function planBuild(input: PlanInput): PlanResult {
   const bf = input.boxfile;
   const cx: ExpandContext = { file: bf.file, escapeToken: bf.directives.escape };
   const created = epochToIso(input.sourceDateEpoch);
+  // SOURCE_DATE_EPOCH clamps the mtimes in every new layer, so a layer made under one
+  // epoch is not the layer of another: it joins the root of every key chain (the
+  // default, 0, adds nothing, so those keys stay as they were)
+  const epochKey = input.sourceDateEpoch === 0 ? [] : [`epoch=${input.sourceDateEpoch}`];
   const missing = new Set<string>();
   const imageUses = new Map<string, ImageUse>();
   const missingUrls = new Map<string, SourceRange>();
@@ -154,7 +158,7 @@ export function planBuild(input: PlanInput): PlanResult {
     if (fromRef.toLowerCase() === 'scratch') {
       base = { kind: 'scratch' };
       config = { Env: [`PATH=${defaultPath}`] };
-      key = hashKey(['scratch', input.platform]);
+      key = hashKey(['scratch', input.platform, ...epochKey]);
     } else if (fromStage) {
       deps.add(fromStage.index);
       const p = planStage(fromStage);
@@ -168,7 +172,7 @@ export function planBuild(input: PlanInput): PlanResult {
       base = { kind: 'image', ref: fromRef, manifestDigest: img.manifestDigest, id: img.id };
       config = structuredClone(img.config.config ?? {});
       baseHistory = structuredClone(img.config.history ?? []);
-      key = hashKey(['image', img.id]);
+      key = hashKey(['image', img.id, ...epochKey]);
       onbuild = config.OnBuild ?? [];
     }
     // the child keeps no triggers; they run here, first
@@ -270,7 +274,7 @@ export function planBuild(input: PlanInput): PlanResult {
         if (op.link) {
           // --link: the layer is made apart from the image below it, so its key leaves the
           // parent out (a changed base still finds it); the chain goes on from both
-          const layerKey = hashKey(['copy-link', rest, inputs]);
+          const layerKey = hashKey(['copy-link', rest, inputs, ...epochKey]);
           key = hashKey([key, 'link', layerKey]);
           steps.push({ id, stage: stage.index, index, total, instruction: kw, label, range: ins.range, key: layerKey, op, history: history(label, false) });
           return;

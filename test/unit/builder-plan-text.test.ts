@@ -134,3 +134,18 @@ describe('planner: COPY --link', () => {
     expect(() => plan('FROM busybox\nCOPY --link --chown=1000:staff a.txt /a\n')).toThrow(/:2:\d+: COPY --link --chown=1000:staff: names cannot be looked up/);
   });
 });
+
+describe('planner: SOURCE_DATE_EPOCH in the keys', () => {
+  it('a layer made under another epoch is another layer: every filesystem key changes, the default keeps its keys', () => {
+    const text = 'FROM busybox\nCOPY a.txt /a\nCOPY --link src/ /src/\nRUN true\n';
+    const r = parseBoxfile(text);
+    const mk = (epoch: number) =>
+      planBuild({ boxfile: r.value, buildArgs: new Map(), context: ctx({ 'a.txt': 'A', 'src/b.txt': 'B' }), images: new Map([['busybox', image('busybox', 'b1')]]), platform: { os: 'linux', architecture: 'amd64' }, sourceDateEpoch: epoch }).plan!;
+    const fs = (p: BuildPlan) => steps(p).filter((s) => s.op.type !== 'from').map((s) => s.key);
+    const zero = fs(mk(0));
+    const other = fs(mk(1700000000));
+    expect(other).toHaveLength(3);
+    for (let i = 0; i < 3; i++) expect(other[i]).not.toBe(zero[i]);
+    expect(fs(mk(1700000000))).toEqual(other);
+  });
+});
