@@ -110,6 +110,35 @@ if (has('buildah')) {
 
 let docker: DockerDaemon | undefined;
 const skipped: string[] = [];
+// dockerd runs in its own session: Ctrl-C must not end this process before it is
+// stopped (by pid). The tool that was running dies of the signal, its run() throws,
+// and the finally below cleans up; the handler only keeps the default (die now) away.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
+
+let cleaned = false;
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  docker?.stop();
+  for (const name of ['podman', 'buildah']) {
+    try {
+      execFileSync(name === 'podman' ? 'podman' : 'buildah', [...storage(name), name === 'podman' ? 'system' : 'rm', ...(name === 'podman' ? ['reset', '-f'] : ['--all'])], { stdio: 'ignore', env: podEnv });
+    } catch {
+      /* not installed or nothing to reset */
+    }
+  }
+  try {
+    execFileSync('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', tmp], { stdio: 'ignore' });
+  } catch {
+    /* nothing mounted */
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
 try {
   // buildah and docker read the base from a docker archive written by tsbuild save
   const archive = path.join(tmp, 'busybox-docker.tar');
@@ -161,18 +190,5 @@ try {
   }
   for (const why of skipped) console.log(`skipped ${why}`);
 } finally {
-  docker?.stop();
-  for (const name of ['podman', 'buildah']) {
-    try {
-      execFileSync(name === 'podman' ? 'podman' : 'buildah', [...storage(name), name === 'podman' ? 'system' : 'rm', ...(name === 'podman' ? ['reset', '-f'] : ['--all'])], { stdio: 'ignore', env: podEnv });
-    } catch {
-      /* not installed or nothing to reset */
-    }
-  }
-  try {
-    execFileSync('sh', ['-c', 'grep -o " $1[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l', 'sh', tmp], { stdio: 'ignore' });
-  } catch {
-    /* nothing mounted */
-  }
-  rmSync(tmp, { recursive: true, force: true });
+  cleanup();
 }
