@@ -8,12 +8,13 @@ import { TsbuildError, type SourceRange } from '../errors.js';
 import { execTool } from '../runtime/sys/exec.js';
 import { gitSourceId, pickCommit, type GitSource } from './git-source.js';
 
+// git never prompts (a build has no terminal to answer on); what reaches a remote
+// (proxies, the ssh agent or command) comes from the caller's environment
+const passed = ['PATH', 'HOME', 'SSH_AUTH_SOCK', 'GIT_SSH_COMMAND', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY'];
 const gitEnv = (): Record<string, string | undefined> => ({
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
+  ...Object.fromEntries(passed.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
   GIT_TERMINAL_PROMPT: '0',
   GIT_CONFIG_NOSYSTEM: '1',
-  ...(process.env.SSH_AUTH_SOCK ? { SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK } : {}),
 });
 
 function gitError(where: SourceRange | undefined, g: GitSource, message: string, cause?: unknown): TsbuildError {
