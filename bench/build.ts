@@ -1,13 +1,20 @@
-// tsbuild vs `podman build` vs `buildah bud` (from apt) on the same six-step
-// Boxfile: a cold build (base image present, no cache), a fully cached
-// rebuild, and a rebuild after one source file changed. Medians of N runs
-// and ratios. Run as root: npx tsx bench/build.ts [N]   (needs `npm run build`)
-// Each tool gets its own temp storage; nothing global is touched.
+// tsbuild vs `podman build` vs `buildah bud` (from apt) vs Docker 20.10 with
+// BuildKit (Debian's docker.io, unpacked into the bench's cache dir and run as
+// a private daemon with no bridge, so its RUN steps use --network none: see
+// bench/docker-daemon.ts) on the same six-step Boxfile:
+// a cold build (base image present, no cache), a fully cached rebuild, and a
+// rebuild after one source file changed. The tools take turns in every round
+// (interleaved, so load changes hit all alike); medians of N rounds and
+// ratios. Run as root: npx tsx bench/build.ts [N]   (needs `npm run build`)
+// Each tool gets its own temp storage; nothing global is touched. A tool
+// that is missing is skipped with the reason printed; TSBUILD_BENCH_DOCKER=0
+// leaves Docker out.
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.argv[2] ?? 5);
@@ -33,7 +40,12 @@ function has(cmd: string): boolean {
 }
 
 function run(argv: string[], opts: ExecFileSyncOptions = {}): void {
-  execFileSync(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+  try {
+    execFileSync(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    throw new Error(`${argv.join(' ')} failed: ${err.stderr?.toString().trim().split('\n').slice(-8).join('\n') ?? err.message}`);
+  }
 }
 
 function time(fn: () => void): number {
@@ -68,7 +80,7 @@ run(['bash', path.join(repo, 'fixtures', 'busybox-rootfs.sh'), path.join(tmp, 'r
 const containersConf = path.join(tmp, 'containers.conf');
 writeFileSync(
   containersConf,
-  '[containers]\ndefault_ulimits = ["nofile=20000:20000"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "runc"\n',
+  '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "runc"\n',
 );
 const podEnv = { ...process.env, CONTAINERS_CONF: containersConf, BUILDAH_RUNTIME: 'runc', BUILDAH_ISOLATION: 'oci' };
 
@@ -96,39 +108,23 @@ if (has('buildah')) {
   });
 }
 
-try {
-  // buildah reads the base from a docker archive written by tsbuild save
-  if (tools.some((t) => t.name === 'buildah bud')) {
-    tools[0]!.setup();
-    run(['node', path.join(repo, 'dist', 'tsbuild.js'), '--root', tsRoot, 'save', '-o', path.join(tmp, 'busybox-docker.tar'), 'busybox:latest']);
-    for (const t of tools.slice(1)) t.setup();
-  } else for (const t of tools) t.setup();
+let docker: DockerDaemon | undefined;
+const skipped: string[] = [];
+// dockerd runs in its own session: Ctrl-C must not end this process before it is
+// stopped (by pid). The tool that was running dies of the signal, its run() throws,
+// and the finally below cleans up; the handler only keeps the default (die now) away.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  });
+}
 
-  const rows: { tool: string; cold: number; cached: number; changed: number }[] = [];
-  for (const t of tools) {
-    const cold: number[] = [];
-    const cached: number[] = [];
-    const changed: number[] = [];
-    t.build(false); // warm up: page cache, first-use costs
-    for (let i = 0; i < N; i++) {
-      cold.push(time(() => t.build(true)));
-      t.build(false);
-      cached.push(time(() => t.build(false)));
-      touchSource();
-      changed.push(time(() => t.build(false)));
-    }
-    rows.push({ tool: t.name, cold: median(cold), cached: median(cached), changed: median(changed) });
-  }
-  const ts = rows[0]!;
-  console.log(`six-step Boxfile, ${N} runs each, medians in ms (ratio = tool / tsbuild)\n`);
-  console.log(['tool'.padEnd(14), 'cold'.padStart(9), 'cached'.padStart(9), 'changed'.padStart(9), '  ratios cold/cached/changed'].join(''));
-  for (const r of rows) {
-    const ratio = (a: number, b: number) => (a / b).toFixed(2);
-    console.log(
-      [r.tool.padEnd(14), r.cold.toFixed(0).padStart(9), r.cached.toFixed(0).padStart(9), r.changed.toFixed(0).padStart(9), `  ${ratio(r.cold, ts.cold)} / ${ratio(r.cached, ts.cached)} / ${ratio(r.changed, ts.changed)}`].join(''),
-    );
-  }
-} finally {
+let cleaned = false;
+function cleanup(): void {
+  if (cleaned) return;
+  cleaned = true;
+  docker?.stop();
   for (const name of ['podman', 'buildah']) {
     try {
       execFileSync(name === 'podman' ? 'podman' : 'buildah', [...storage(name), name === 'podman' ? 'system' : 'rm', ...(name === 'podman' ? ['reset', '-f'] : ['--all'])], { stdio: 'ignore', env: podEnv });
@@ -142,4 +138,57 @@ try {
     /* nothing mounted */
   }
   rmSync(tmp, { recursive: true, force: true });
+}
+try {
+  // buildah and docker read the base from a docker archive written by tsbuild save
+  const archive = path.join(tmp, 'busybox-docker.tar');
+  tools[0]!.setup();
+  run(['node', path.join(repo, 'dist', 'tsbuild.js'), '--root', tsRoot, 'save', '-o', archive, 'busybox:latest']);
+  if (!has('podman')) skipped.push('podman build: podman not on PATH');
+  if (!has('buildah')) skipped.push('buildah bud: buildah not on PATH');
+  if (process.env.TSBUILD_BENCH_DOCKER === '0') skipped.push('docker build: TSBUILD_BENCH_DOCKER=0');
+  else {
+    const dockerDir = path.join(tmp, 'docker');
+    mkdirSync(dockerDir);
+    const d = startDockerDaemon(dockerDir, (l) => console.error(l));
+    if ('skip' in d) skipped.push(`docker build: ${d.skip}`);
+    else {
+      docker = d;
+      tools.push({
+        name: `docker ${d.version.split('+')[0]}`,
+        setup: () => run([...d.cli, 'load', '-q', '-i', archive], { env: d.env }),
+        build: (noCache) => run([...d.cli, 'build', '-q', '--network', 'none', ...(noCache ? ['--no-cache'] : []), '-t', 'bench', '-f', path.join(ctx, 'Boxfile'), ctx], { env: d.env }),
+      });
+    }
+  }
+  for (const t of tools.slice(1)) t.setup();
+
+  const samples = new Map(tools.map((t) => [t.name, { cold: [] as number[], cached: [] as number[], changed: [] as number[] }]));
+  for (const t of tools) t.build(false); // warm up: page cache, first-use costs
+  for (let i = 0; i < N; i++) {
+    for (const t of tools) {
+      const s = samples.get(t.name)!;
+      s.cold.push(time(() => t.build(true)));
+      t.build(false);
+      s.cached.push(time(() => t.build(false)));
+      touchSource();
+      s.changed.push(time(() => t.build(false)));
+    }
+  }
+  const rows = tools.map((t) => {
+    const s = samples.get(t.name)!;
+    return { tool: t.name, cold: median(s.cold), cached: median(s.cached), changed: median(s.changed) };
+  });
+  const ts = rows[0]!;
+  console.log(`six-step Boxfile, ${N} interleaved rounds, medians in ms (ratio = tool / tsbuild); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(['tool'.padEnd(16), 'cold'.padStart(9), 'cached'.padStart(9), 'changed'.padStart(9), '  ratios cold/cached/changed'].join(''));
+  for (const r of rows) {
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    console.log(
+      [r.tool.padEnd(16), r.cold.toFixed(0).padStart(9), r.cached.toFixed(0).padStart(9), r.changed.toFixed(0).padStart(9), `  ${ratio(r.cold, ts.cold)} / ${ratio(r.cached, ts.cached)} / ${ratio(r.changed, ts.changed)}`].join(''),
+    );
+  }
+  for (const why of skipped) console.log(`skipped ${why}`);
+} finally {
+  cleanup();
 }

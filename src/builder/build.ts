@@ -7,20 +7,20 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TsbuildError } from '../errors.js';
 import { ociArchitecture } from '../image/config.js';
-import { loadArchive } from '../image/archive-load.js';
-import { commitImage } from '../image/manifest.js';
-import type { ImageStore } from '../image/store.js';
+import { buildManifest, commitImage, serializeManifest, type CommittedImage } from '../image/manifest.js';
+import { mediaTypes, type Descriptor } from '../image/oci.js';
+import { descriptorTag, type ImageStore } from '../image/store.js';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256 } from '../image/digest.js';
 import type { Boxfile, Instruction } from '../parser/instructions.js';
 import { resolveIgnore } from '../parser/ignore-file.js';
 import { snapshotContext, type ContextStats } from './context.js';
-import type { ProgressEmitter } from './events.js';
+import type { ProgressEmitter, StepInfo } from './events.js';
 import type { TransferListener } from '../image/registry/events.js';
 import type { CacheSpec } from './remote-cache/spec.js';
 import { executePlan, type BuildResult } from './executor.js';
-import { planBuild } from './plan.js';
+import { planBuild, type ImageUse } from './plan.js';
 import type { BuildPlan, ResolvedBase } from './plan-types.js';
 
 export interface BuildRequest {
@@ -75,10 +75,24 @@ export function sourceDateEpochFrom(env: NodeJS.ProcessEnv, buildArgs: ReadonlyM
   return Number(raw);
 }
 
-async function resolveImage(store: ImageStore, ref: string, req: BuildRequest): Promise<ResolvedBase> {
+/** the pull as a step of the build's progress: its resolve and blob lines as the step's log */
+function pullProgress(req: BuildRequest, ref: string, use: ImageUse | undefined, total: number): { info: StepInfo; listener: TransferListener } {
+  const info: StepInfo = { id: `pull:${ref}`, stage: use?.stage ?? 0, stageName: use?.stageName ?? 'stage-0', index: 1, total, instruction: 'FROM', label: `pull ${ref}`, kind: 'from' };
+  const log = (line: string) => req.events.emit({ type: 'step-log', id: info.id, stream: 'stdout', line });
+  const listener: TransferListener = (e) => {
+    req.onTransfer?.(e);
+    if (e.type === 'resolved') log(`resolve ${e.reference} ${e.manifestDigest}${e.platform ? ` (${e.platform})` : ''}`);
+    else if (e.type === 'blob' && e.status !== 'started') log(`${e.digest} ${e.size} bytes ${e.status === 'done' ? 'done' : e.status}`);
+    else if (e.type === 'warning') log(`warning: ${e.message}`);
+  };
+  return { info, listener };
+}
+
+async function resolveImage(store: ImageStore, ref: string, req: BuildRequest, use?: ImageUse, total = 1): Promise<ResolvedBase> {
   const archive = /^(oci-archive|docker-archive):(.+)$/.exec(ref);
   if (archive) {
     const file = path.resolve(req.cwd, archive[2] as string);
+    const { loadArchive } = await import('../image/archive-load.js');
     const loaded = await loadArchive(store, createReadStream(file), `${archive[1]}:${file}`);
     const first = loaded[0];
     if (!first) throw new TsbuildError('build', 'BASE_ARCHIVE_EMPTY', `${ref}: the archive holds no image`);
@@ -95,13 +109,37 @@ async function resolveImage(store: ImageStore, ref: string, req: BuildRequest): 
   }
   // not in the store (or --pull): from its registry; the client is loaded only now
   const { ensureImage } = await import('../image/registry/ensure.js');
+  const { info, listener } = pullProgress(req, ref, use, total);
+  const t0 = req.events.elapsed();
+  req.events.emit({ type: 'step-start', step: info });
   try {
-    const { image: img } = await ensureImage(store, ref, { env: req.env ?? {}, policy: req.pull ? 'always' : 'missing', ...(req.onTransfer ? { onEvent: req.onTransfer } : {}) });
+    const { image: img } = await ensureImage(store, ref, { env: req.env ?? {}, policy: req.pull ? 'always' : 'missing', onEvent: listener });
+    req.events.emit({ type: 'step-done', id: info.id, durationMs: req.events.elapsed() - t0, cached: false });
     return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
   } catch (err) {
-    if (err instanceof TsbuildError) throw new TsbuildError('build', 'BASE_NOT_FOUND', `FROM ${ref}: ${err.message}`, { cause: err });
-    throw err;
+    const where = use ? `${use.range.file}:${use.range.start.line}:${use.range.start.column}: ` : '';
+    const what = use?.via === '--from' ? `--from=${ref}` : `FROM ${ref}`;
+    const message = `${where}${what}: ${err instanceof Error ? err.message : String(err)}`;
+    req.events.emit({ type: 'step-failed', id: info.id, durationMs: req.events.elapsed() - t0, message });
+    throw new TsbuildError('build', 'BASE_NOT_FOUND', message, { cause: err, ...(use ? { ranges: [use.range] } : {}) });
   }
+}
+
+/**
+ * Stores the image and its tags, unless the store already holds this very
+ * image under every tag (or untagged, when there are none): then a fully
+ * cached rebuild writes nothing at all — no blob, no index, no lock.
+ */
+async function commitUnlessPresent(store: ImageStore, configBytes: Buffer, layers: Descriptor[], tags: readonly string[]): Promise<CommittedImage> {
+  const config = { mediaType: mediaTypes.config, digest: sha256(configBytes), size: configBytes.length };
+  const manifest = buildManifest(config, layers);
+  const manifestDigest = sha256(serializeManifest(manifest));
+  if ((await store.hasBlob(config.digest)) && (await store.hasBlob(manifestDigest))) {
+    const entries = (await store.readIndex()).manifests.filter((d) => d.digest === manifestDigest);
+    const present = tags.length === 0 ? entries.length > 0 : tags.every((t) => entries.some((d) => descriptorTag(d) === t));
+    if (present) return { id: config.digest, manifestDigest, manifest };
+  }
+  return commitImage(store, configBytes, layers, tags);
 }
 
 type ParserModule = typeof import('../parser/index.js');
@@ -155,6 +193,8 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
   };
 
   const images = new Map<string, ResolvedBase>();
+  const urls = new Map<string, string>();
+  const gitCommits = new Map<string, string>();
   const platform = { os: 'linux', architecture: ociArchitecture() };
   let plan: BuildPlan | undefined;
   for (let round = 0; round < 8 && !plan; round++) {
@@ -169,10 +209,25 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
       ...(req.network ? { network: req.network } : {}),
       ...(req.labels ? { labels: req.labels } : {}),
       parseTrigger,
+      urls,
+      gitCommits,
     });
     if (res.plan) plan = res.plan;
     else {
-      for (const ref of res.missingImages) images.set(ref, await resolveImage(store, ref, req));
+      for (const ref of res.missingImages) {
+        const use = res.imageUses.get(ref);
+        const total = use ? (boxfile.stages[use.stage]?.instructions.length ?? 0) + 1 : 1;
+        images.set(ref, await resolveImage(store, ref, req, use, total));
+      }
+      if (res.missingUrls.length > 0) {
+        const { fetchUrlContent } = await import('./url-fetch.js');
+        for (const u of res.missingUrls) urls.set(u.url, await fetchUrlContent(store, u));
+      }
+      if (res.missingGits.length > 0) {
+        const { resolveGitCommit } = await import('./git-checkout.js');
+        const { gitSourceId } = await import('./git-source.js');
+        for (const g of res.missingGits) gitCommits.set(gitSourceId(g.source), await resolveGitCommit(g.source, g.range));
+      }
       // triggers of a base image are parsed: load the parser for them
       if (!parser && [...images.values()].some((i) => (i.config.config?.OnBuild ?? []).length > 0)) parser = await import('../parser/index.js');
     }
@@ -186,7 +241,7 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
   const result = await executePlan({ store, plan, context: snapshot, events, ...(req.noCache ? { noCache: true } : {}), ...(req.secrets ? { secrets: req.secrets } : {}) });
   const t0 = events.elapsed();
   events.emit({ type: 'export-start', label: 'exporting to image' });
-  const committed = await commitImage(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
+  const committed = await commitUnlessPresent(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
   events.emit({ type: 'export-done', imageId: committed.id, tags: req.tags, durationMs: events.elapsed() - t0 });
   if (req.cacheTo?.length) {
     const rc = await import('./remote-cache/export.js');

@@ -2,12 +2,10 @@
 // `concurrency` at once), steps in order. A filesystem step whose cache key
 // is in the cache (and whose layer blob is in the store) is a hit: no
 // container, no layer written. A miss runs the step (steps/run.ts,
-// steps/copy.ts), commits its directory as a layer (snapshot.ts) and records
-// the key. Progress goes out as events; the result is the image config and
+// steps/copy.ts, through step-exec.ts, loaded on the first miss), commits its
+// directory as a layer (snapshot.ts) and records the key. Progress goes out as events; the result is the image config and
 // layers of the target stage (the caller stores and tags them).
 import { availableParallelism } from 'node:os';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { TsbuildError } from '../errors.js';
 import type { HistoryEntry, ImageConfig } from '../image/config.js';
 import { serializeConfig } from '../image/config.js';
@@ -17,10 +15,8 @@ import { BuildCache, type CachedLayer } from './cache.js';
 import type { ContextSnapshot } from './context-paths.js';
 import type { ProgressEmitter, StepInfo } from './events.js';
 import type { BuildPlan, PlannedStage, PlannedStep, SourceRef } from './plan-types.js';
-import { layerDirs, mergedView, type LayerInfo } from './rootfs.js';
-import { commitLayer } from './snapshot.js';
-import { runCopy } from './steps/copy.js';
-import { runStep, withLockedCaches } from './steps/run.js';
+import type { LayerInfo } from './rootfs.js';
+import type { FsStepContext } from './step-exec.js';
 
 export interface ExecuteOptions {
   store: ImageStore;
@@ -101,50 +97,15 @@ export async function executePlan(opts: ExecuteOptions): Promise<BuildResult> {
     }
     throw new TsbuildError('internal', 'INTERNAL', 'the context has no layers');
   };
-  const sourceDirs = async (ref: SourceRef): Promise<string[]> => layerDirs(store, await sourceLayers(ref));
-
-  const runFsStep = async (stage: PlannedStage, step: PlannedStep, layers: LayerInfo[], info: StepInfo): Promise<CachedLayer | undefined> => {
-    const parentDirs = await layerDirs(store, layers);
-    const workDir = await store.tempDir('step');
-    try {
-      if (step.op.type === 'run') {
-        const op = step.op;
-        const upper = await withLockedCaches(store.root, op, () =>
-          runStep({
-            root: store.root,
-            op,
-            step,
-            parentDirs,
-            context: opts.context,
-            sourceDirs,
-            secrets: opts.secrets ?? new Map(),
-            workDir,
-            onLine: (stream, line) => events.emit({ type: 'step-log', id: info.id, stream, line }),
-          }),
-        );
-        return await commitLayer(store, upper, { fromUpper: true, sourceDateEpoch: plan.sourceDateEpoch });
-      }
-      if (step.op.type === 'copy') {
-        const op = step.op;
-        const layerDir = path.join(workDir, 'layer');
-        await mkdir(layerDir, { mode: 0o755 });
-        if (op.from.kind === 'context') {
-          await runCopy({ op, step, parentDirs, source: { kind: 'context', snapshot: opts.context }, layerDir, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
-        } else {
-          const view = await mergedView(await sourceDirs(op.from), path.join(workDir, 'from'));
-          try {
-            await runCopy({ op, step, parentDirs, source: { kind: 'tree', dir: view.dir }, layerDir });
-          } finally {
-            await view.release();
-          }
-        }
-        return await commitLayer(store, layerDir, { fromUpper: false, sourceDateEpoch: plan.sourceDateEpoch });
-      }
-      throw new TsbuildError('internal', 'INTERNAL', `executor: ${step.op.type} is not a filesystem step`);
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
-    }
-  };
+  const fsCtx = (): FsStepContext => ({
+    store,
+    plan,
+    context: opts.context,
+    secrets: opts.secrets ?? new Map(),
+    events,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    sourceLayers,
+  });
 
   const execStage = async (stage: PlannedStage): Promise<StageResult> => {
     const stageStart = events.elapsed();
@@ -187,7 +148,8 @@ export async function executePlan(opts: ExecuteOptions): Promise<BuildResult> {
           events.emit({ type: 'step-cached', id: info.id });
         } else {
           executed++;
-          layer = await runFsStep(stage, step, layers, info);
+          const { runFsStep } = await import('./step-exec.js');
+          layer = await runFsStep(fsCtx(), step, layers, info);
           await cache.put(layer ? { key: step.key, layer } : { key: step.key });
         }
         if (layer) layers = [...layers, layer];

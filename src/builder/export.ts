@@ -8,29 +8,13 @@ import fg from 'fast-glob';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import * as tar from 'tar';
-import { TsbuildError, usageError } from '../errors.js';
+import { TsbuildError } from '../errors.js';
+import type { OutputSpec } from './output-spec.js';
 import { selectImages, writeArchive } from '../image/archive-save.js';
 import type { ImageStore } from '../image/store.js';
 import { layerDirs, mergedView, type LayerInfo } from './rootfs.js';
 
-export interface OutputSpec {
-  type: 'oci' | 'docker' | 'local' | 'tar';
-  dest: string;
-}
-
-export function parseOutput(value: string, cwd: string): OutputSpec {
-  const fields = new Map<string, string>();
-  for (const part of value.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) throw usageError(`-o ${value}: want type=TYPE,dest=PATH`);
-    fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
-  const type = fields.get('type') ?? 'local';
-  if (type !== 'oci' && type !== 'docker' && type !== 'local' && type !== 'tar') throw usageError(`-o ${value}: type must be oci, docker, local or tar`);
-  const dest = fields.get('dest');
-  if (!dest) throw usageError(`-o ${value}: dest=PATH is needed`);
-  return { type, dest: path.resolve(cwd, dest) };
-}
+export { parseOutput, type OutputSpec } from './output-spec.js';
 
 /** fs.cp keeps modes and times but not owners: copy them over */
 async function copyOwners(from: string, to: string): Promise<void> {

@@ -2,9 +2,11 @@
 // COPY/ADD (sources, destination, flags), each with the inputs that go into
 // its cache key. Pure.
 import path from 'node:path';
+import type { SourceRange } from '../errors.js';
 import type { ContainerConfig } from '../image/config.js';
 import type { AddInstruction, CopyInstruction, Heredoc, Mount, RunInstruction } from '../parser/instructions.js';
 import type { CopyOp, HeredocFile, PlannedMount, RunOp, SourceRef } from './plan-types.js';
+import { parseGitSource } from './git-source.js';
 import { isSymbolicMode } from './steps/chmod.js';
 import { commandArgs, defaultShell, resolveWorkdir } from './plan-meta.js';
 import { boxfileError, defaultPath, envMap, expand, proxyArgs, setEnv, type ExpandContext } from './plan-scope.js';
@@ -147,6 +149,21 @@ export function planRun(ins: RunInstruction, se: StepEnv): { op: RunOp; keyInput
 
 const urlRe = /^https?:\/\//i;
 
+/**
+ * --chown with --link: the layer is built without the image below it, so
+ * there is no /etc/passwd to look names up in. As BuildKit does, only
+ * numeric ids (and `root`, which is 0 everywhere) are accepted; the error
+ * says so at planning time instead of failing the step.
+ */
+function linkChown(spec: string, range: SourceRange, kw: string): string {
+  const parts = spec.split(':', 2).map((p) => (p === 'root' ? '0' : p));
+  const bad = parts.find((p) => p !== '' && !/^\d+$/.test(p));
+  if (bad !== undefined) {
+    throw boxfileError('LINK_CHOWN_NAME', range, `${kw} --link --chown=${spec}: names cannot be looked up with --link (the layer is built apart from the image below it, without its /etc/passwd); use numeric ids, e.g. --chown=1000:1000`);
+  }
+  return parts.join(':');
+}
+
 /** The COPY/ADD op (sources expanded, destination resolved); the caller adds the file selection to the key. */
 export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): CopyOp {
   const ex = (w: string, r = ins.range): string => expand(w, se.words, se.cx, r);
@@ -155,6 +172,7 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
   const heredocs: HeredocFile[] = [];
   const sources: string[] = [];
   const urls: CopyOp['urls'] = [];
+  const gits: NonNullable<CopyOp['gits']> = [];
   const checksum = add && (ins as AddInstruction).checksum ? ex((ins as AddInstruction).checksum!.value) : undefined;
   for (const w of ins.sources) {
     const hm = /^<<-?(["']?)([^"']+)\1$/.exec(w.text);
@@ -164,6 +182,11 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
       continue;
     }
     const s = ex(w.text, w.range);
+    const git = add ? parseGitSource(s) : undefined;
+    if (git) {
+      gits.push({ ...git, keepGitDir: (ins as AddInstruction).keepGitDir });
+      continue;
+    }
     if (add && urlRe.test(s)) {
       urls.push(checksum !== undefined ? { url: s, checksum } : { url: s });
       continue;
@@ -175,7 +198,7 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
     throw boxfileError('BAD_CHECKSUM', ins.range, `ADD --checksum: want sha256:<64 hex digits>, got '${checksum}'`);
   }
   const rawDest = ex(ins.dest.text, ins.dest.range);
-  const count = sources.length + urls.length + heredocs.length;
+  const count = sources.length + urls.length + heredocs.length + gits.length;
   const trailing = rawDest.endsWith('/') || rawDest.endsWith('/.') || rawDest === '.';
   const workdir = se.config.WorkingDir || '/';
   const dest = resolveWorkdir(workdir, rawDest);
@@ -199,13 +222,18 @@ export function planCopy(ins: CopyInstruction | AddInstruction, se: StepEnv): Co
     urls,
     heredocs,
     dest,
-    destIsDir: trailing || count > 1 || (hasGlobSource && trailing),
+    // a repository always lands in a folder
+    destIsDir: trailing || count > 1 || (hasGlobSource && trailing) || gits.length > 0,
     link: ins.link,
     parents: ins.parents,
     excludes: ins.exclude.map((e) => ex(e.value, e.range)),
     workdir,
   };
-  if (ins.chown) op.chown = ex(ins.chown.value, ins.chown.range);
+  if (gits.length > 0) op.gits = gits;
+  if (ins.chown) {
+    op.chown = ex(ins.chown.value, ins.chown.range);
+    if (ins.link) op.chown = linkChown(op.chown, ins.chown.range, ins.keyword.toUpperCase());
+  }
   if (chmod !== undefined) op.chmod = chmod;
   return op;
 }

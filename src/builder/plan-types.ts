@@ -36,8 +36,10 @@ export interface CopyOp {
   /** sources after expansion (context-relative or tree-relative) */
   sources: string[];
   /** URLs (ADD only), with their expected digest when --checksum was given */
-  urls: { url: string; checksum?: string }[];
+  urls: { url: string; checksum?: string; /** without --checksum: the sha256 of what it served when planned (in the key) */ digest?: string }[];
   heredocs: HeredocFile[];
+  /** ADD of git repositories (only present when there are some), keyed by the commit their ref named when planned */
+  gits?: { remote: string; ref?: string; subdir?: string; keepGitDir: boolean; commit?: string }[];
   /** absolute destination in the image */
   dest: string;
   destIsDir: boolean;

@@ -21,6 +21,7 @@ import { selectSources, selectionDigestInput, SourceError, type TreeEntry } from
 import { applyMeta, formatCommand, type MetaState } from './plan-meta.js';
 import { boxfileError, defaultPath, expand, hashKey, platformArgs, proxyArgs, setEnv, wordEnv, type ExpandContext } from './plan-scope.js';
 import { planCopy, planRun, type StepEnv } from './plan-steps.js';
+import { gitSourceId, type GitSource } from './git-source.js';
 import type { BuildPlan, PlannedStage, PlannedStep, ResolvedBase, SourceRef, StageBase } from './plan-types.js';
 
 export interface PlanInput {
@@ -37,11 +38,32 @@ export interface PlanInput {
   network?: 'default' | 'none' | 'host';
   /** --label: set on the final image */
   labels?: ReadonlyMap<string, string>;
+  /** ADD URLs without --checksum: the sha256 of what each served (fetched before planning) */
+  urls?: ReadonlyMap<string, string>;
+  /** ADD git sources (by gitSourceId): the commit each ref named (asked before planning) */
+  gitCommits?: ReadonlyMap<string, string>;
   /** parses a base image's ONBUILD trigger (the parser's single-instruction entry) */
   parseTrigger?: (text: string, range: SourceRange) => Instruction;
 }
 
-export type PlanResult = { plan: BuildPlan; missingImages?: undefined } | { plan?: undefined; missingImages: string[] };
+export type PlanResult =
+  | { plan: BuildPlan; missingImages?: undefined; missingUrls?: undefined }
+  | {
+      plan?: undefined;
+      missingImages: string[];
+      missingUrls: { url: string; range: SourceRange }[];
+      missingGits: { source: GitSource; range: SourceRange }[];
+      imageUses: Map<string, ImageUse>;
+    };
+
+/** where a missing image is first named: for error positions and pull progress */
+export interface ImageUse {
+  range: SourceRange;
+  /** FROM, or a --from flag (COPY, RUN --mount) */
+  via: 'FROM' | '--from';
+  stage: number;
+  stageName: string;
+}
 
 const placeholder = `sha256:${'0'.repeat(64)}` as Digest;
 
@@ -57,7 +79,14 @@ export function planBuild(input: PlanInput): PlanResult {
   const bf = input.boxfile;
   const cx: ExpandContext = { file: bf.file, escapeToken: bf.directives.escape };
   const created = epochToIso(input.sourceDateEpoch);
+  // SOURCE_DATE_EPOCH clamps the mtimes in every new layer, so a layer made under one
+  // epoch is not the layer of another: it joins the root of every key chain (the
+  // default, 0, adds nothing, so those keys stay as they were)
+  const epochKey = input.sourceDateEpoch === 0 ? [] : [`epoch=${input.sourceDateEpoch}`];
   const missing = new Set<string>();
+  const imageUses = new Map<string, ImageUse>();
+  const missingUrls = new Map<string, SourceRange>();
+  const missingGits = new Map<string, { source: GitSource; range: SourceRange }>();
   const platArgs = platformArgs(input.platform);
 
   // global scope: platform ARGs, then the ARGs before the first FROM
@@ -79,10 +108,11 @@ export function planBuild(input: PlanInput): PlanResult {
   const order: PlannedStage[] = [];
   const inProgress = new Set<number>();
 
-  const image = (ref: string): ResolvedBase => {
+  const image = (ref: string, use: ImageUse): ResolvedBase => {
     const r = input.images.get(ref);
     if (r) return r;
     missing.add(ref);
+    if (!imageUses.has(ref)) imageUses.set(ref, use);
     return { ref, manifestDigest: placeholder, id: placeholder, config: { architecture: input.platform.architecture, os: input.platform.os, rootfs: { type: 'layers', diff_ids: [] } } };
   };
 
@@ -113,7 +143,7 @@ export function planBuild(input: PlanInput): PlanResult {
         return { kind: 'stage', stage: s.index };
       }
       if (stagesByName.has(ref.toLowerCase())) throw boxfileError('STAGE_ORDER', range, `stage '${ref}' is defined after it is used`);
-      const img = image(ref);
+      const img = image(ref, { range, via: '--from', stage: stage.index, stageName: name });
       return { kind: 'image', ref, id: img.id };
     };
 
@@ -128,7 +158,7 @@ export function planBuild(input: PlanInput): PlanResult {
     if (fromRef.toLowerCase() === 'scratch') {
       base = { kind: 'scratch' };
       config = { Env: [`PATH=${defaultPath}`] };
-      key = hashKey(['scratch', input.platform]);
+      key = hashKey(['scratch', input.platform, ...epochKey]);
     } else if (fromStage) {
       deps.add(fromStage.index);
       const p = planStage(fromStage);
@@ -138,11 +168,11 @@ export function planBuild(input: PlanInput): PlanResult {
       key = p.finalKey;
       onbuild = config.OnBuild ?? [];
     } else {
-      const img = image(fromRef);
+      const img = image(fromRef, { range: stage.from.image.range, via: 'FROM', stage: stage.index, stageName: name });
       base = { kind: 'image', ref: fromRef, manifestDigest: img.manifestDigest, id: img.id };
       config = structuredClone(img.config.config ?? {});
       baseHistory = structuredClone(img.config.history ?? []);
-      key = hashKey(['image', img.id]);
+      key = hashKey(['image', img.id, ...epochKey]);
       onbuild = config.OnBuild ?? [];
     }
     // the child keeps no triggers; they run here, first
@@ -216,6 +246,19 @@ export function planBuild(input: PlanInput): PlanResult {
       }
       if (ins.kind === 'copy' || ins.kind === 'add') {
         const op = planCopy(ins, se);
+        for (const u of op.urls) {
+          if (u.checksum !== undefined) continue;
+          const digest = input.urls?.get(u.url);
+          if (digest !== undefined) u.digest = digest;
+          else if (!missingUrls.has(u.url)) missingUrls.set(u.url, ins.range);
+        }
+        for (const g of op.gits ?? []) {
+          const { keepGitDir: _k, commit: _c, ...source } = g;
+          const id = gitSourceId(source);
+          const commit = input.gitCommits?.get(id);
+          if (commit !== undefined) g.commit = commit;
+          else if (!missingGits.has(id)) missingGits.set(id, { source, range: ins.range });
+        }
         const label = `${kw} ${[...(op.from.kind !== 'context' ? [`--from=${op.from.kind === 'stage' ? (bf.stages[op.from.stage]?.name ?? op.from.stage) : op.from.ref}`] : []), ...ins.sources.map((s) => s.text), ins.dest.text].join(' ')}`;
         let inputs: unknown;
         if (op.from.kind === 'context') {
@@ -228,6 +271,14 @@ export function planBuild(input: PlanInput): PlanResult {
         } else if (op.from.kind === 'stage') inputs = ['stage', planned.get(op.from.stage)?.finalKey, op.sources];
         else inputs = ['image', op.from.id, op.sources];
         const { workdir: _w, from: _f, ...rest } = op;
+        if (op.link) {
+          // --link: the layer is made apart from the image below it, so its key leaves the
+          // parent out (a changed base still finds it); the chain goes on from both
+          const layerKey = hashKey(['copy-link', rest, inputs, ...epochKey]);
+          key = hashKey([key, 'link', layerKey]);
+          steps.push({ id, stage: stage.index, index, total, instruction: kw, label, range: ins.range, key: layerKey, op, history: history(label, false) });
+          return;
+        }
         key = hashKey([key, 'copy', rest, inputs]);
         steps.push({ id, stage: stage.index, index, total, instruction: kw, label, range: ins.range, key, op, history: history(label, false) });
         return;
@@ -257,7 +308,9 @@ export function planBuild(input: PlanInput): PlanResult {
   }
   if (!targetStage) throw new TsbuildError('boxfile', 'NO_STAGES', `${bf.file}: the Boxfile has no FROM instruction`);
   const target = planStage(targetStage);
-  if (missing.size > 0) return { missingImages: [...missing].sort() };
+  if (missing.size > 0 || missingUrls.size > 0 || missingGits.size > 0) {
+    return { missingImages: [...missing].sort(), missingUrls: [...missingUrls].map(([url, range]) => ({ url, range })), missingGits: [...missingGits.values()], imageUses };
+  }
 
   // ---- levels: a stage runs after every stage it needs
   const level = new Map<number, number>();

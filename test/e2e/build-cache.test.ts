@@ -3,7 +3,7 @@
 // a file's size and mtime (touch -r) re-runs that COPY and every later step,
 // and nothing before it.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../helpers/requires.js';
@@ -61,6 +61,30 @@ describe.skipIf(!!why)('build: basic fixture and the cache', () => {
     expect(cachedSteps(r.stderr)).toHaveLength(6);
     expect(await stamps('basic:2')).toEqual(before);
     expect(r.stdout).toBe((await s.build(['-t', 'basic:3', ctx])).stdout);
+  });
+
+  it('a fully cached rebuild under a tag it already has writes nothing to the store (no blob, index, lock, cache file or temp dir)', async () => {
+    const listing = () => {
+      const out: string[] = [];
+      const visit = (dir: string) => {
+        for (const name of readdirSync(dir).sort()) {
+          const p = path.join(dir, name);
+          const st = lstatSync(p);
+          out.push(`${path.relative(s.root, p)} ${st.ino} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`);
+          if (st.isDirectory()) visit(p);
+        }
+      };
+      visit(s.root);
+      return out;
+    };
+    const before = listing();
+    const r = await s.build(['-t', 'basic:3', ctx]);
+    expect(r.code).toBe(0);
+    expect(cachedSteps(r.stderr)).toHaveLength(6);
+    expect(listing()).toEqual(before);
+    // a new tag for the same image is the one write
+    expect((await s.build(['-t', 'basic:3b', ctx])).stdout).toBe(r.stdout);
+    expect(listing()).not.toEqual(before);
   });
 
   it('one changed byte with the same size and mtime re-runs that COPY and everything after it, nothing before', async () => {

@@ -95,8 +95,31 @@ describe.skipIf(!!why)('build: FROM a registry reference', () => {
   it('a reference the registry does not have fails and names it', async () => {
     const s = await fresh();
     const ref = `${reg!.host}/nothing-here:7`;
-    const r = await s.build([boxfile(s, `FROM ${ref}\nRUN true\n`)]);
-    expect(r.code).not.toBe(0);
+    const r = await s.build([boxfile(s, `# a comment\nFROM  ${ref} AS base\nRUN true\n`)]);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain(ref);
+    // the Boxfile position of the reference, on the error and on the pull step's ERROR line
+    expect(r.stderr).toMatch(new RegExp(`Boxfile:2:7: FROM ${ref.replace(/[.]/g, '\\.')}: `));
+    expect(r.stderr).toMatch(/^#1 \[base 1\/2\] pull .*nothing-here:7$/m);
+    expect(r.stderr).toMatch(/^#1 ERROR: .*Boxfile:2:7/m);
+  });
+
+  it('a unreachable registry names the Boxfile line and column too', async () => {
+    const s = await fresh();
+    const ref = '127.0.0.1:9/nowhere:1'; // the discard port: nothing listens there
+    const ctx = boxfile(s, `FROM busybox AS a\nCOPY --from=${ref} /x /x\n`);
+    const r = await s.build([ctx]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/Boxfile:2:\d+: --from=127\.0\.0\.1:9\/nowhere:1: /);
+  });
+
+  it('the pull shows as a build step with its resolve and blob lines', async () => {
+    const s = await fresh();
+    const r = await s.build([boxfile(s, `FROM ${base}\nRUN true\n`)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^#1 \\[1/2\\] pull ${base.replace(/[.]/g, '\\.')}$`, 'm'));
+    expect(r.stderr).toMatch(/^#1 [\d.]+ resolve .* sha256:[a-f0-9]{64}/m);
+    expect(r.stderr).toMatch(/^#1 [\d.]+ sha256:[a-f0-9]{64} \d+ bytes done$/m);
+    expect(r.stderr).toMatch(/^#1 DONE /m);
   });
 });

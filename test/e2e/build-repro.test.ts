@@ -75,6 +75,16 @@ describe.skipIf(!!why)('build: reproducible images', () => {
     expect(viaEnv.stdout).toBe(viaArg.stdout);
     expect(viaEnv.stdout.trim()).not.toBe(golden);
     expect((await a.config('golden:epoch')).created).toBe('1970-01-02T00:00:00Z');
+    // the layers this store made under the default epoch are not reused for another
+    // epoch (their mtimes differ): a fresh store gives the very same ID
+    const fresh = await makeStore({ busybox: false });
+    try {
+      const f = await fresh.build([fresh.context('golden')], { env: { SOURCE_DATE_EPOCH: '86400' } });
+      expect(f.code, f.stderr).toBe(0);
+      expect(f.stdout).toBe(viaEnv.stdout);
+    } finally {
+      fresh.cleanup();
+    }
   });
 });
 

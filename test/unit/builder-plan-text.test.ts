@@ -107,3 +107,45 @@ describe('planner: mount inputs in keys', () => {
     expect(mk('C')).not.toBe(mk('B'));
   });
 });
+
+describe('planner: COPY --link', () => {
+  const keysOf = (text: string, buildArgs: Record<string, string> = {}) => steps(plan(text, { buildArgs })).map((s) => [s.label, s.key] as const);
+  const text = 'FROM busybox\nARG V=1\nRUN echo $V > /v\nCOPY --link a.txt /opt/\nRUN cat /opt/a.txt\n';
+
+  it('the --link step key leaves the layers below out; the steps after it still chain on them', () => {
+    const a = keysOf(text, { V: '1' });
+    const b = keysOf(text, { V: '2' });
+    const at = (k: typeof a, label: string) => k.find(([l]) => l === label)?.[1];
+    expect(at(b, 'RUN echo $V > /v')).not.toBe(at(a, 'RUN echo $V > /v'));
+    expect(at(b, 'COPY a.txt /opt/')).toBe(at(a, 'COPY a.txt /opt/'));
+    expect(at(b, 'RUN cat /opt/a.txt')).not.toBe(at(a, 'RUN cat /opt/a.txt'));
+    // without --link the COPY follows its parent
+    const plain = text.replace(' --link', '');
+    expect(at(keysOf(plain, { V: '2' }), 'COPY a.txt /opt/')).not.toBe(at(keysOf(plain, { V: '1' }), 'COPY a.txt /opt/'));
+    // and --link is part of the key itself
+    expect(at(keysOf(plain, { V: '1' }), 'COPY a.txt /opt/')).not.toBe(at(a, 'COPY a.txt /opt/'));
+  });
+
+  it('--chown takes numeric ids and root with --link, and refuses other names with the position', () => {
+    const op = (t: string) => steps(plan(t)).find((s) => s.op.type === 'copy')!.op as CopyOp;
+    expect(op('FROM busybox\nCOPY --link --chown=root:root a.txt /a\n').chown).toBe('0:0');
+    expect(op('FROM busybox\nCOPY --link --chown=1000 a.txt /a\n').chown).toBe('1000');
+    expect(op('FROM busybox\nCOPY --chown=daemon a.txt /a\n').chown).toBe('daemon');
+    expect(() => plan('FROM busybox\nCOPY --link --chown=1000:staff a.txt /a\n')).toThrow(/:2:\d+: COPY --link --chown=1000:staff: names cannot be looked up/);
+  });
+});
+
+describe('planner: SOURCE_DATE_EPOCH in the keys', () => {
+  it('a layer made under another epoch is another layer: every filesystem key changes, the default keeps its keys', () => {
+    const text = 'FROM busybox\nCOPY a.txt /a\nCOPY --link src/ /src/\nRUN true\n';
+    const r = parseBoxfile(text);
+    const mk = (epoch: number) =>
+      planBuild({ boxfile: r.value, buildArgs: new Map(), context: ctx({ 'a.txt': 'A', 'src/b.txt': 'B' }), images: new Map([['busybox', image('busybox', 'b1')]]), platform: { os: 'linux', architecture: 'amd64' }, sourceDateEpoch: epoch }).plan!;
+    const fs = (p: BuildPlan) => steps(p).filter((s) => s.op.type !== 'from').map((s) => s.key);
+    const zero = fs(mk(0));
+    const other = fs(mk(1700000000));
+    expect(other).toHaveLength(3);
+    for (let i = 0; i < 3; i++) expect(other[i]).not.toBe(zero[i]);
+    expect(fs(mk(1700000000))).toEqual(other);
+  });
+});

@@ -32,6 +32,8 @@ export interface CopyRequest {
   layerDir: string;
   /** fetch for ADD URLs (tests hand in their own) */
   fetch?: typeof fetch;
+  /** the store's blob of an ADD URL fetched while planning (undefined: gone, fetch again) */
+  readBlob?: (digest: string) => Promise<Buffer | undefined>;
 }
 
 function stepError(step: PlannedStep, message: string, cause?: unknown): TsbuildError {
@@ -103,8 +105,11 @@ export async function runCopy(req: CopyRequest): Promise<void> {
         await lchown(L(cur), below.uid, below.gid);
         await lutimes(L(cur), below.atime, below.mtime);
       } else {
+        // with --link every folder above the destination is new in the layer and, as
+        // BuildKit makes it, belongs to the --chown owner (and so replaces the base's)
+        const o = op.link && owner ? owner : { uid: 0, gid: 0 };
         await chmod(L(cur), 0o755);
-        await lchown(L(cur), 0, 0);
+        await lchown(L(cur), o.uid, o.gid);
       }
       created.add(cur);
     }
@@ -186,6 +191,26 @@ export async function runCopy(req: CopyRequest): Promise<void> {
     }
   }
 
+  // ---- ADD git repositories: checked out at the commit planned, their contents copied into the folder
+  for (const [i, g] of (op.gits ?? []).entries()) {
+    if (g.commit === undefined) throw new TsbuildError('internal', 'INTERNAL', `ADD ${g.remote}: planned without a commit`);
+    const { checkoutGit } = await import('../git-checkout.js');
+    let dir: string;
+    try {
+      dir = await checkoutGit(g, g.commit, path.join(path.dirname(layerDir), `git-${i}`), g.keepGitDir);
+    } catch (err) {
+      throw stepError(step, (err as Error).message, err);
+    }
+    const tree = await listTree(dir);
+    const matches = selectSources(tree.entries, ['.'], tree.root, { excludes: op.excludes });
+    for (const item of placeItems(matches, { dest: op.dest, destIsDir: true }, () => true)) {
+      const host = item.from === '' ? dir : path.join(dir, item.from);
+      const e: TreeEntry = { ...item.entry, uid: 0, gid: 0 };
+      if (e.type === 'dir') await placeDir(item.to, e, host);
+      else await placeFile(item.to, e, host);
+    }
+  }
+
   // ---- heredoc files
   for (const h of op.heredocs) {
     const to = op.destIsDir ? path.posix.join(op.dest, h.name) : op.dest;
@@ -199,16 +224,20 @@ export async function runCopy(req: CopyRequest): Promise<void> {
   // ---- ADD URLs
   for (const u of op.urls) {
     const f = req.fetch ?? fetch;
-    let body: Buffer;
-    try {
-      const res = await f(u.url);
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-      body = Buffer.from(await res.arrayBuffer());
-    } catch (err) {
-      throw stepError(step, `cannot fetch ${u.url}: ${(err as Error).message}`, err);
+    let body = u.digest !== undefined ? await req.readBlob?.(u.digest) : undefined;
+    if (body === undefined) {
+      try {
+        const res = await f(u.url);
+        if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+        body = Buffer.from(await res.arrayBuffer());
+      } catch (err) {
+        throw stepError(step, `cannot fetch ${u.url}: ${(err as Error).message}`, err);
+      }
     }
     const got = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     if (u.checksum !== undefined && got !== u.checksum) throw stepError(step, `${u.url}: checksum mismatch: expected ${u.checksum}, got ${got}`);
+    // keyed by the content it served when planned: it must still be that
+    if (u.digest !== undefined && got !== u.digest) throw stepError(step, `${u.url}: the content changed during the build (planned ${u.digest}, got ${got})`);
     const name = path.posix.basename(new URL(u.url).pathname) || 'index.html';
     const to = op.destIsDir ? path.posix.join(op.dest, name) : op.dest;
     await ensureParents(to);

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build, sourceDateEpochFrom } from '../../builder/build.js';
 import { ProgressEmitter, type BuildEvent } from '../../builder/events.js';
-import { parseOutput, writeOutput, type OutputSpec } from '../../builder/export.js';
+import { parseOutput, type OutputSpec } from '../../builder/output-spec.js';
 import { traceFromEvents } from '../../builder/trace.js';
 import { parseCacheSpec } from '../../builder/remote-cache/spec.js';
 import { isTsbuildError, usageError } from '../../errors.js';
@@ -156,7 +156,10 @@ export const command: Command = {
         cacheFrom,
         cacheTo,
       });
-      for (const o of outputs) await writeOutput(store, o, outcome.id, outcome.result.layers);
+      if (outputs.length > 0) {
+        const { writeOutput } = await import('../../builder/export.js');
+        for (const o of outputs) await writeOutput(store, o, outcome.id, outcome.result.layers);
+      }
       events.emit({ type: 'build-done', imageId: outcome.id, durationMs: events.elapsed() });
       const iid = flagString(args, 'iidfile');
       if (iid !== undefined) await writeFile(path.resolve(ctx.cwd, iid), outcome.id);
