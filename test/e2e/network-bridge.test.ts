@@ -99,6 +99,8 @@ describe.skipIf(!!why)('networking (bridge, none, published ports)', () => {
       const r = await resetNetwork();
       expect(r.removed).toContain('bridge tsbuild0');
       expect(r.removed).toContain('nft table ip tsbuild');
+      // and the shared /sys/fs/cgroup skeleton the containers of this file made
+      expect(existsSync('/run/tsbuild/cgroupfs')).toBe(false);
       expect(links().filter((x) => !x.startsWith('tsv'))).toEqual(linksBefore);
       expect(execFileSync('ip', ['-o', 'link', 'show']).toString()).not.toContain('tsbuild0');
       expect(spawnSync('nft', ['list', 'table', 'ip', 'tsbuild']).status).not.toBe(0);

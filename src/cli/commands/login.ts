@@ -19,8 +19,10 @@ type TtyIn = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boole
  */
 async function promptLine(ctx: { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream }, label: string, echo: boolean): Promise<string> {
   const tty = ctx.stdin as TtyIn;
-  ctx.stderr.write(label);
+  // raw (no echo by the terminal) before the prompt shows: what is typed in
+  // answer to it must never meet the terminal's own echo
   tty.setRawMode?.(true);
+  ctx.stderr.write(label);
   tty.resume();
   let line = '';
   try {

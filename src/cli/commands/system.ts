@@ -21,7 +21,7 @@ async function du(p: string): Promise<number> {
 
 export const command: Command = {
   name: 'system',
-  summary: 'Manage the store and host state: check (verify every image), df (disk usage), reset (remove the network setup)',
+  summary: 'Manage the store and host state: check (verify every image), df (disk usage), reset (remove the network setup and the shared cgroup skeleton)',
   usage: 'tsbuild system check | df | reset',
   flags: [],
   async run(ctx, argv) {

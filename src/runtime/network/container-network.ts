@@ -124,8 +124,11 @@ export async function setUpNetwork(req: NetworkRequest): Promise<ContainerNetwor
     released = true;
     await proxiesClose?.();
     await updateNetworkState(async (s) => {
-      const a = s.allocations[req.id];
-      if (a) await releaseAllocation(a);
+      // what this call made, by name: also when its allocation is gone (a
+      // command that took this process for dead reclaimed it before the veth
+      // and netns existed), so nothing is left without a record
+      const a = s.allocations[req.id] ?? { id: req.id, owner: req.owner, netns, ports: [], ...(mode === 'bridge' ? { veth: hostEnd } : {}) };
+      await releaseAllocation(a);
       delete s.allocations[req.id];
     });
   };

@@ -46,6 +46,15 @@ export async function linkExists(name: string): Promise<boolean> {
   return r.exitCode === 0;
 }
 
+/** the names of the host's links (`ip -o link show`; a veth's `@peer` suffix cut) */
+export async function listLinks(): Promise<string[]> {
+  const r = await execTool('ip', ['-o', 'link', 'show']);
+  return r.stdout.split('\n').flatMap((l) => {
+    const name = l.split(':')[1]?.trim().split('@')[0];
+    return name ? [name] : [];
+  });
+}
+
 export async function deleteLink(name: string): Promise<void> {
   await execTool('ip', ['link', 'del', 'dev', name], { allowFailure: true });
 }
