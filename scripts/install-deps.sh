@@ -5,5 +5,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   ca-certificates gcc libc6-dev make util-linux iproute2 nftables \
-  busybox-static zstd curl openssl perl bsdutils \
+  busybox-static zstd curl openssl perl bsdutils git python3 \
   skopeo podman buildah runc docker-registry
