@@ -8,8 +8,8 @@
 // other command, and all of them on a node older than 20.19 (the one-file
 // bundles require() ESM-only packages such as execa), loads the code-split
 // build (dist/cli.js). See scripts/build.mjs.
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
 import { pickBundle } from './registry-bundle.js';
@@ -21,7 +21,9 @@ interface Entry {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const requireModule = (process.features as { require_module?: boolean }).require_module === true;
-const bundle = pickBundle(argv, requireModule, isatty(2), process.env);
+// node:tty (which loads node:net) only when the terminal decides
+const stderrIsTTY = () => (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(2);
+const bundle = pickBundle(argv, requireModule, stderrIsTTY, process.env);
 if (bundle !== undefined) {
   // once the command is done (its cleanup included), exit at once: a natural
   // exit would tear the whole heap down first, which takes longer than many

@@ -7,10 +7,11 @@ import { pickMode, type ProgressMode } from './ui/renderer.js';
 
 /**
  * Whether a build with these arguments shows the TTY display, read as
- * commands/build.ts reads them (the last --progress wins, -q shows none);
- * when unsure it says yes: the split build can show any display.
+ * commands/build.ts reads them (the last --progress wins, nothing after `--`,
+ * -q shows none). A flag it does not see (-q inside bundled shorts, -qt) only
+ * sends the build to the split build, which can show every display.
  */
-export function buildShowsTty(args: readonly string[], stderrIsTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+export function buildShowsTty(args: readonly string[], stderrIsTTY: () => boolean, env: NodeJS.ProcessEnv): boolean {
   let progress: string = 'auto';
   let quiet = false;
   for (let i = 0; i < args.length; i++) {
@@ -21,11 +22,13 @@ export function buildShowsTty(args: readonly string[], stderrIsTTY: boolean, env
     else if (a === '-q' || a === '--quiet') quiet = true;
   }
   if (quiet) return false;
-  return pickMode(progress as ProgressMode, stderrIsTTY, env) === 'tty';
+  // the terminal is looked at only when it decides (node:tty loads node:net)
+  const isTTY = progress === 'auto' && !env.CI && stderrIsTTY();
+  return pickMode(progress as ProgressMode, isTTY, env) === 'tty';
 }
 
 /** the one-file bundle for these arguments, or undefined for the split build */
-export function pickBundle(argv: readonly string[], requireModule: boolean, stderrIsTTY: boolean, env: NodeJS.ProcessEnv): 'run.cjs' | 'build.cjs' | undefined {
+export function pickBundle(argv: readonly string[], requireModule: boolean, stderrIsTTY: () => boolean, env: NodeJS.ProcessEnv): 'run.cjs' | 'build.cjs' | undefined {
   if (!requireModule) return undefined;
   const picked = dispatch(splitGlobal(argv).rest);
   if (picked.kind !== 'command') return undefined;

@@ -29,6 +29,8 @@ describe('dispatch: the command an argv asks for', () => {
 
 describe('pickBundle: which bundle the launcher loads', () => {
   const noCI = {};
+  const yes = () => true;
+  const no = () => false;
   it.each([
     [['run', 'busybox'], 'run.cjs'],
     [['--root', '/x', 'run', '--rm', 'busybox'], 'run.cjs'],
@@ -41,29 +43,40 @@ describe('pickBundle: which bundle the launcher loads', () => {
     [['help', 'build'], undefined],
     [['app'], undefined],
   ])('%j without a TTY → %s', (argv, expected) => {
-    expect(pickBundle(argv, true, false, noCI)).toBe(expected);
+    expect(pickBundle(argv, true, no, noCI)).toBe(expected);
   });
 
   it('node without require(esm) always loads the split build', () => {
-    expect(pickBundle(['run', 'busybox'], false, false, noCI)).toBeUndefined();
-    expect(pickBundle(['build', '.'], false, false, noCI)).toBeUndefined();
+    expect(pickBundle(['run', 'busybox'], false, no, noCI)).toBeUndefined();
+    expect(pickBundle(['build', '.'], false, no, noCI)).toBeUndefined();
   });
 
   it('a build that shows the TTY display (ink) loads the split build', () => {
-    expect(pickBundle(['build', '.'], true, true, noCI)).toBeUndefined();
-    expect(pickBundle(['-f', 'Boxfile', '.'], true, true, noCI)).toBeUndefined();
-    expect(pickBundle(['build', '--progress', 'tty', '.'], true, false, noCI)).toBeUndefined();
+    expect(pickBundle(['build', '.'], true, yes, noCI)).toBeUndefined();
+    expect(pickBundle(['-f', 'Boxfile', '.'], true, yes, noCI)).toBeUndefined();
+    expect(pickBundle(['build', '--progress', 'tty', '.'], true, no, noCI)).toBeUndefined();
     // on a TTY but no display: plain, json, quiet, or CI set
-    expect(pickBundle(['build', '--progress=plain', '.'], true, true, noCI)).toBe('build.cjs');
-    expect(pickBundle(['build', '--progress', 'json', '.'], true, true, noCI)).toBe('build.cjs');
-    expect(pickBundle(['build', '-q', '.'], true, true, noCI)).toBe('build.cjs');
-    expect(pickBundle(['build', '.'], true, true, { CI: '1' })).toBe('build.cjs');
+    expect(pickBundle(['build', '--progress=plain', '.'], true, yes, noCI)).toBe('build.cjs');
+    expect(pickBundle(['build', '--progress', 'json', '.'], true, yes, noCI)).toBe('build.cjs');
+    expect(pickBundle(['build', '-q', '.'], true, yes, noCI)).toBe('build.cjs');
+    expect(pickBundle(['build', '.'], true, yes, { CI: '1' })).toBe('build.cjs');
   });
 
   it('reads --progress as the build does: the last one wins, nothing after --', () => {
-    expect(buildShowsTty(['--progress', 'plain', '--progress=tty', '.'], false, noCI)).toBe(true);
-    expect(buildShowsTty(['--progress=tty', '--progress', 'plain', '.'], false, noCI)).toBe(false);
-    expect(buildShowsTty(['--progress', 'plain', '--', '--progress=tty'], false, noCI)).toBe(false);
-    expect(buildShowsTty(['.'], true, noCI)).toBe(true);
+    expect(buildShowsTty(['--progress', 'plain', '--progress=tty', '.'], no, noCI)).toBe(true);
+    expect(buildShowsTty(['--progress=tty', '--progress', 'plain', '.'], no, noCI)).toBe(false);
+    expect(buildShowsTty(['--progress', 'plain', '--', '--progress=tty'], no, noCI)).toBe(false);
+    expect(buildShowsTty(['.'], yes, noCI)).toBe(true);
+  });
+
+  it('looks at the terminal only when the display depends on it', () => {
+    const never = () => {
+      throw new Error('looked at the terminal');
+    };
+    expect(pickBundle(['run', 'x'], true, never, noCI)).toBe('run.cjs');
+    expect(pickBundle(['build', '-q', '.'], true, never, noCI)).toBe('build.cjs');
+    expect(pickBundle(['build', '--progress', 'plain', '.'], true, never, noCI)).toBe('build.cjs');
+    expect(pickBundle(['build', '.'], true, never, { CI: 'true' })).toBe('build.cjs');
+    expect(pickBundle(['build', '--progress', 'tty', '.'], true, never, noCI)).toBeUndefined();
   });
 });
