@@ -44,14 +44,14 @@ await build({
 
 /**
  * A one-command bundle: main.ts with REGISTRY in place of registry.ts, in one
- * CommonJS file. Packages (all, or those in EXTERNAL) are required from
- * node_modules, and only when used
+ * CommonJS file. Packages are required from node_modules (unless a plugin
+ * says otherwise), and only when used
  * (execa, ESM-only, through require(esm): the launcher takes these bundles only
  * where node has it); import() is turned into require() too: it does not work
  * in code compiled through vm.Script (the lazily loaded modules stay lazy: only
  * their code is in the file, run when first asked for).
  */
-async function oneCommandBundle(outfile, registry, plugins = [], external = undefined) {
+async function oneCommandBundle(outfile, registry, plugins = []) {
   const swapRegistry = {
     name: 'one-command-registry',
     setup(b) {
@@ -65,7 +65,7 @@ async function oneCommandBundle(outfile, registry, plugins = [], external = unde
     entryPoints: ['src/cli/main.ts'],
     outfile,
     format: 'cjs',
-    ...(external ? { external } : { packages: 'external' }),
+    packages: 'external',
     supported: { 'dynamic-import': false },
     // smaller text to read and to compile lazily; names kept for stack traces
     minifyWhitespace: true,
@@ -89,11 +89,21 @@ const noTtyDisplay = {
 };
 
 await oneCommandBundle('dist/run.cjs', 'src/cli/registry-run.ts');
-// execa and fast-glob bundled in: a cache miss (RUN, COPY) needs them, and
-// require(esm) of execa from node_modules opens some 180 files (measured: a
-// one-file change rebuilt in 415 ms bundled, 560 ms external, 435 ms split);
+// execa and fast-glob, which a cache miss (RUN, COPY) needs, each in a file of
+// its own (dist/vendor/): from node_modules, require(esm) of execa opens some
+// 180 files, and in build.cjs they would be read and compiled at every start;
 // chevrotain only parses a changed Boxfile, tar and xxhash-wasm are few files
-await oneCommandBundle('dist/build.cjs', 'src/cli/registry-build.ts', [noTtyDisplay], ['chevrotain', 'tar', 'xxhash-wasm']);
+const vendored = ['execa', 'fast-glob'];
+for (const name of vendored) {
+  await build({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' }, outfile: `dist/vendor/${name}.cjs`, format: 'cjs', sourcemap: false, minifyWhitespace: true });
+}
+const vendor = {
+  name: 'vendor',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${vendored.join('|')})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+  },
+};
+await oneCommandBundle('dist/build.cjs', 'src/cli/registry-build.ts', [noTtyDisplay, vendor]);
 
 // the code caches, made by this node (the one `npm ci`/`npm run build` ran with)
 const writer = path.join(dist, 'code-cache-writer.mjs');

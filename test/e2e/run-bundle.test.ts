@@ -62,6 +62,9 @@ describe('the launcher picks the bundle by command', () => {
     const text = readFileSync(path.join(dist, 'build.cjs'), 'utf8');
     expect(text).toContain('the TTY display is not in dist/build.cjs');
     expect(text).not.toMatch(/require\("(ink|react)"\)/);
+    // execa and fast-glob from one file each (dist/vendor/), not node_modules
+    expect(text).toContain('require("./vendor/execa.cjs")');
+    expect(text).not.toContain('require("execa")');
   });
 });
 
