@@ -10,7 +10,9 @@
 //    run path's budget, and one file compiled from a cache is the cheapest
 //    way in (see src/cli/code-cache.ts);
 //  - build.cjs (+ build.cjs.v8cache): the same for a build (registry-build.ts),
-//    without the TTY display (the launcher sends builds that show it to cli.js).
+//    without the TTY display (the launcher sends builds that show it to cli.js);
+//    execa and fast-glob, needed on a cache miss only, in vendor/ (one
+//    CommonJS file each).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
