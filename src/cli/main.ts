@@ -4,7 +4,8 @@
 // status through as its own return value.
 import { formatFlagHelp, parseArgs, type FlagSpec } from './args.js';
 import type { Command, CommandContext } from './command.js';
-import { commands, defaultCommand } from './registry.js';
+import { commands } from './registry.js';
+import { dispatch } from './registry-names.js';
 import { isTsbuildError, usageError, type ErrorCategory } from '../errors.js';
 import { version } from './version.js';
 import { splitGlobal } from './global-args.js';
@@ -61,23 +62,16 @@ export async function main(argv: string[], ctxIn?: Partial<CommandContext>): Pro
       ctx.stdout.write(`tsbuild ${version}\n`);
       return 0;
     }
-    const first = rest[0];
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-      const topic = first === 'help' ? rest[1] : undefined;
+    const picked = dispatch(rest);
+    if (picked.kind === 'help') {
+      const topic = picked.topic;
       if (topic && commands[topic]) ctx.stdout.write(commandHelp(await (commands[topic] as () => Promise<Command>)()));
       else ctx.stdout.write(await topHelp());
-      return first === undefined ? 2 : 0;
+      return picked.given ? 0 : 2;
     }
-    let name = first;
-    let args = rest.slice(1);
-    if (!commands[first]) {
-      if (!first.startsWith('-') && !commands[defaultCommand]) throw usageError(`unknown command: ${first}`);
-      if (!first.startsWith('-') && !/[./]/.test(first) && rest.length === 1) {
-        throw usageError(`unknown command: ${first} (to build the folder '${first}', write ./${first})`);
-      }
-      name = defaultCommand;
-      args = rest;
-    }
+    if (picked.kind === 'unknown') throw usageError(picked.message);
+    const { name, args } = picked;
+    // a one-command bundle (registry-run.ts, registry-build.ts) has only its own
     const loader = commands[name];
     if (!loader) throw usageError(`unknown command: ${name}`);
     const command = await loader();

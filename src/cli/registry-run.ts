@@ -9,5 +9,3 @@ export type CommandLoader = () => Promise<Command>;
 export const commands: Record<string, CommandLoader> = {
   run: async () => run,
 };
-
-export const defaultCommand = 'build';

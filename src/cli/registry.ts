@@ -1,6 +1,8 @@
 // Every command, loaded lazily so that a command pays only for its own code
-// (`run` never loads the parser). Keep the list sorted.
+// (`run` never loads the parser). Keep the list sorted; its keys are
+// registry-names.ts's names, no more, no fewer (checked by tsc).
 import type { Command } from './command.js';
+import type { CommandName } from './registry-names.js';
 
 export type CommandLoader = () => Promise<Command>;
 
@@ -45,7 +47,4 @@ export const commands: Record<string, CommandLoader> = {
   version: async () => (await import('./commands/version.js')).command,
   volume: async () => (await import('./commands/volume.js')).command,
   wait: async () => (await import('./commands/wait.js')).command,
-};
-
-/** the verb used when the first argument is not a command (`tsbuild -f Boxfile .`) */
-export const defaultCommand = 'build';
+} satisfies Record<CommandName, CommandLoader>;

@@ -1,7 +1,8 @@
 // The bundled CLI as users start it: dist/tsbuild.js, the launcher, sends
-// `run` to the one-file run bundle (dist/run.cjs, through its V8 code cache)
-// and every other command to the code-split build (dist/cli.js). Built
-// afresh here, so the test covers the current source.
+// `run` to the one-file run bundle (dist/run.cjs, through its V8 code cache),
+// a build without the TTY display to the build bundle (dist/build.cjs, the
+// same way), and every other command to the code-split build (dist/cli.js).
+// Built afresh here, so the test covers the current source.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ describe('the launcher picks the bundle by command', () => {
     writeFileSync(path.join(tmp, 'run.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('run bundle: ' + argv.join(' ')); } };\n");
     // a code cache made for another file: its stamp does not fit, the file itself runs
     copyFileSync(path.join(dist, 'run.cjs.v8cache'), path.join(tmp, 'run.cjs.v8cache'));
+    writeFileSync(path.join(tmp, 'build.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('build bundle: ' + argv.join(' ')); } };\n");
     writeFileSync(path.join(tmp, 'cli.js'), "export async function cli(argv) { process.stdout.write('split build: ' + argv.join(' ')); }\n");
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,20 +42,33 @@ describe('the launcher picks the bundle by command', () => {
     [['images'], 'split build: images'],
     [['--root=/x', 'ps', 'run'], 'split build: --root=/x ps run'],
     [['--version'], 'split build: --version'],
-    [['-f', 'Boxfile', '.'], 'split build: -f Boxfile .'],
+    [['-f', 'Boxfile', '.'], 'build bundle: -f Boxfile .'],
+    [['--root', '/x', 'build', '--progress', 'plain', '-t', 'a', '.'], 'build bundle: --root /x build --progress plain -t a .'],
+    [['build', '--progress', 'tty', '.'], 'split build: build --progress tty .'],
+    [['help', 'build'], 'split build: help build'],
+    [['app'], 'split build: app'],
   ])('%j → %s', (args, expected) => {
     const r = tsbuild(args, path.join(tmp, 'tsbuild.js'));
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(expected);
   });
 
-  it('the build made a code cache stamped for this node and this run.cjs', () => {
-    const head = readFileSync(path.join(dist, 'run.cjs.v8cache')).subarray(0, 200).toString('latin1').split('\n')[0];
+  it.each(['run.cjs', 'build.cjs'])('the build made a code cache stamped for this node and %s', (bundle) => {
+    const head = readFileSync(path.join(dist, `${bundle}.v8cache`)).subarray(0, 200).toString('latin1').split('\n')[0];
     expect(head).toMatch(new RegExp(`^tsbuild-code-cache ${process.version} ${process.arch} \\d+ [\\d.]+$`));
+  });
+
+  it('the build bundle holds no TTY display, no ink and no react', () => {
+    const text = readFileSync(path.join(dist, 'build.cjs'), 'utf8');
+    expect(text).toContain('the TTY display is not in dist/build.cjs');
+    expect(text).not.toMatch(/require\("(ink|react)"\)/);
+    // execa and fast-glob from one file each (dist/vendor/), not node_modules
+    expect(text).toContain('require("./vendor/execa.cjs")');
+    expect(text).not.toContain('require("execa")');
   });
 });
 
-describe.skipIf(!!why)('tsbuild run from the bundle', () => {
+describe.skipIf(!!why)('tsbuild run and build from the bundles', () => {
   let bb: BusyboxRootfs;
   let tmp: string;
   let root: string;
@@ -92,6 +107,28 @@ describe.skipIf(!!why)('tsbuild run from the bundle', () => {
     const unknown = tsbuild(['--root', root, 'run', '--rm', '127.0.0.1:9/no-such-image:1', 'true']);
     expect(unknown.code, unknown.stderr).toBe(125);
     expect(unknown.stderr).toMatch(/^tsbuild: .*no-such-image/);
+    expect(leftovers()).toEqual({ containers: [], mounts: [] });
+  });
+
+  it('builds from dist (build.cjs) with and without the verb: the cached rebuild gives the same image, which runs', () => {
+    const ctxDir = path.join(tmp, 'ctx');
+    mkdirSync(ctxDir);
+    writeFileSync(path.join(ctxDir, 'hello.txt'), 'hello from the build bundle\n');
+    writeFileSync(path.join(ctxDir, 'Boxfile'), 'FROM bundle-bb:1\nCOPY hello.txt /hello.txt\nRUN cat /proc/sys/kernel/random/uuid > /stamp\nCMD ["cat", "/hello.txt", "/stamp"]\n');
+    const first = tsbuild(['--root', root, 'build', '--progress', 'plain', '--network', 'none', '-t', 'bundle-built:1', ctxDir]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect(first.stderr).not.toContain('CACHED');
+    const again = tsbuild(['--root', root, '-f', path.join(ctxDir, 'Boxfile'), '--progress=plain', '--network', 'none', '-t', 'bundle-built:1', ctxDir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.stderr.match(/CACHED/g)?.length).toBe(2);
+    const out = tsbuild(['--root', root, 'run', '--rm', '--network', 'none', 'bundle-built:1']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^hello from the build bundle\n[0-9a-f-]{36}\n$/);
+    const bad = tsbuild(['--root', root, 'build', '--progress', 'plain', '-f', path.join(tmp, 'no-such-Boxfile'), ctxDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('no-such-Boxfile');
     expect(leftovers()).toEqual({ containers: [], mounts: [] });
   });
 });
