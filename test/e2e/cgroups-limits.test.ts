@@ -9,7 +9,7 @@ import { hostCgroupLayout } from '../../src/runtime/cgroups/container-cgroup.js'
 import { readCgroupRecord } from '../../src/runtime/cgroups/records.js';
 import type { CgroupLayout } from '../../src/runtime/cgroups/layout.js';
 import { missing } from '../helpers/requires.js';
-import { containerIds, exited, makeHarness, ourMounts, readState, run, runRm, spawnTsbuild, waitForOutput, type Harness } from './run-harness.js';
+import { containerIds, exited, makeHarness, ourMounts, readState, run, runRm, spawnTsbuild, waitForOutput, type Harness, until } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox') ?? (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') ? undefined : 'needs cgroup v1 cpu controller at /sys/fs/cgroup/cpu');
 
@@ -39,15 +39,6 @@ function containerCgroups(layout: CgroupLayout): string[] {
   return out.sort();
 }
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!!why)('cgroup limits (v1, by effect)', () => {
   let h: Harness;

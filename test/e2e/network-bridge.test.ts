@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hostCgroupLayout } from '../../src/runtime/cgroups/container-cgroup.js';
 import { resetNetwork } from '../../src/runtime/network/reset.js';
 import { missing } from '../helpers/requires.js';
-import { alive, containerIds, exited, makeHarness, ourMounts, readState, run, runRm, spawnTsbuild, waitForOutput, type Harness } from './run-harness.js';
+import { alive, containerIds, exited, makeHarness, ourMounts, readState, run, runRm, spawnTsbuild, waitForOutput, type Harness, until } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox') ?? (existsSync('/usr/sbin/nft') || existsSync('/sbin/nft') ? undefined : 'needs nft (apt-get install nftables)');
 
@@ -66,15 +66,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!!why)('networking (bridge, none, published ports)', () => {
   let h: Harness;

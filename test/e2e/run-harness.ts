@@ -67,6 +67,17 @@ export function runRm(h: Harness, args: string[], input?: string): Promise<RunRe
 }
 
 /** a separate tsbuild process (node + tsx), for signals */
+/** polls F every 50 ms until it gives a value (not undefined); times out after MS naming WHAT */
+export async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function spawnTsbuild(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), ...args], {
     cwd: repo,

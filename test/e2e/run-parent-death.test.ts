@@ -5,19 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../helpers/requires.js';
-import { containerIds, exited, makeHarness, ourMounts, readState, runRm, spawnTsbuild, waitForOutput, type Harness } from './run-harness.js';
+import { containerIds, exited, makeHarness, ourMounts, readState, runRm, spawnTsbuild, waitForOutput, type Harness, until } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox');
 
-async function until<T>(what: string, f: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** start time (clock ticks since boot, field 22 of /proc/PID/stat) of a live,
  * non-zombie process; undefined when it is gone or a zombie */

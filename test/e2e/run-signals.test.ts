@@ -5,19 +5,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../helpers/requires.js';
-import { alive, containerIds, exited, makeHarness, ourMounts, readState, runRm, spawnTsbuild, waitForOutput, type Harness } from './run-harness.js';
+import { alive, containerIds, exited, makeHarness, ourMounts, readState, runRm, spawnTsbuild, waitForOutput, type Harness, until } from './run-harness.js';
 
 const why = missing('root', 'overlay', 'unshare', 'busybox');
 
-async function until<T>(what: string, f: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!!why)('tsbuild run: signals and crashes', () => {
   let h: Harness;
