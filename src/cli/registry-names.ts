@@ -12,7 +12,7 @@ export const commandNames = [
 export type CommandName = (typeof commandNames)[number];
 
 /** the verb used when the first argument is not a command (`tsbuild -f Boxfile .`) */
-export const defaultCommand: CommandName = 'build';
+const defaultCommand: CommandName = 'build';
 
 export type Dispatch =
   /** no arguments (`given` false: a usage error), `--help`, `-h`, or `help [TOPIC]` */
@@ -22,7 +22,7 @@ export type Dispatch =
 
 const known = new Set<string>(commandNames);
 
-export function isCommandName(name: string): name is CommandName {
+function isCommandName(name: string): name is CommandName {
   return known.has(name);
 }
 
