@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { TsbuildError } from '../errors.js';
+import { formatPosition, TsbuildError } from '../errors.js';
 import { ociArchitecture } from '../image/config.js';
 import { buildManifest, commitImage, serializeManifest, type CommittedImage } from '../image/manifest.js';
 import { mediaTypes, type Descriptor } from '../image/oci.js';
@@ -117,7 +117,7 @@ async function resolveImage(store: ImageStore, ref: string, req: BuildRequest, u
     req.events.emit({ type: 'step-done', id: info.id, durationMs: req.events.elapsed() - t0, cached: false });
     return { ref, manifestDigest: img.manifestDigest, id: img.id, config: img.config };
   } catch (err) {
-    const where = use ? `${use.range.file}:${use.range.start.line}:${use.range.start.column}: ` : '';
+    const where = use ? `${formatPosition(use.range)}: ` : '';
     const what = use?.via === '--from' ? `--from=${ref}` : `FROM ${ref}`;
     const message = `${where}${what}: ${err instanceof Error ? err.message : String(err)}`;
     req.events.emit({ type: 'step-failed', id: info.id, durationMs: req.events.elapsed() - t0, message });

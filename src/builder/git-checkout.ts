@@ -4,7 +4,7 @@
 // install git).
 import { lstat, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { TsbuildError, type SourceRange } from '../errors.js';
+import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { execTool } from '../runtime/sys/exec.js';
 import { gitSourceId, pickCommit, type GitSource } from './git-source.js';
 
@@ -18,7 +18,7 @@ const gitEnv = (): Record<string, string | undefined> => ({
 });
 
 function gitError(where: SourceRange | undefined, g: GitSource, message: string, cause?: unknown): TsbuildError {
-  const at = where ? `${where.file}:${where.start.line}:${where.start.column}: ` : '';
+  const at = where ? `${formatPosition(where)}: ` : '';
   return new TsbuildError('build', 'ADD_GIT', `${at}ADD ${gitSourceId(g)}: ${message}`, { ...(where ? { ranges: [where] } : {}), cause });
 }
 

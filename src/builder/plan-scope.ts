@@ -5,7 +5,7 @@
 // the proxy ARGs need no declaration and stay out of keys and history; the
 // platform ARGs are predeclared in the global scope. Pure.
 import { createHash } from 'node:crypto';
-import { TsbuildError, type SourceRange } from '../errors.js';
+import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { processWord, processWords } from '../parser/words.js';
 
 export const proxyArgs: ReadonlySet<string> = new Set([
@@ -41,7 +41,7 @@ export interface ExpandContext {
 }
 
 export function boxfileError(code: string, range: SourceRange, message: string, cause?: unknown): TsbuildError {
-  return new TsbuildError('boxfile', code, `${range.file}:${range.start.line}:${range.start.column}: ${message}`, { ranges: [range], cause });
+  return new TsbuildError('boxfile', code, `${formatPosition(range)}: ${message}`, { ranges: [range], cause });
 }
 
 export function expand(word: string, env: ReadonlyMap<string, string>, cx: ExpandContext, range: SourceRange): string {

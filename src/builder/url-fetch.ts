@@ -6,7 +6,7 @@
 // a 304 reuses the blob without downloading it again.
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TsbuildError, type SourceRange } from '../errors.js';
+import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256, type Digest } from '../image/digest.js';
 import type { ImageStore } from '../image/store.js';
@@ -39,7 +39,7 @@ async function readRecord(file: string, url: string): Promise<UrlRecord | undefi
 
 /** The sha256 of what `url` serves now, its bytes stored as a blob in the store. */
 export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImpl: typeof fetch = fetch): Promise<Digest> {
-  const where = `${u.range.file}:${u.range.start.line}:${u.range.start.column}`;
+  const where = formatPosition(u.range);
   const file = recordFile(store.root, u.url);
   const old = await readRecord(file, u.url);
   const usable = old && (await store.hasBlob(old.digest)) ? old : undefined;
