@@ -227,8 +227,8 @@ export class RegistryClient {
         res = await this.#transportFor(url)(url, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
       } catch (err) {
         const code = networkCode(err);
+        const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
         if (isCertificateError(code)) {
-          const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
           throw markExhausted(
             true,
             registryError('REGISTRY_TLS', `${this.endpoint.registry}: the TLS certificate of ${new URL(url).origin} is not trusted (${code}: ${cause}); if you trust this registry, use --tls-verify=false or --insecure-registry ${this.endpoint.registry}`, err),
@@ -236,7 +236,7 @@ export class RegistryClient {
         }
         const delay = options.noRetry ? undefined : nextDelay(this.#retry, attempt, { networkError: code }, Math.random());
         if (delay === undefined) {
-          throw markExhausted(!options.noRetry, registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, err));
+          throw markExhausted(!options.noRetry, registryError('REGISTRY_UNREACHABLE', `${method} ${url}: ${code}: ${cause}`, err));
         }
         await this.#sleep(delay);
         continue;
