@@ -99,7 +99,7 @@ export function imageVolumeMounts(root: string, imageVolumes: Record<string, unk
   const taken = new Set(mounts.map((m) => m.target.replace(/\/+$/, '') || '/'));
   const out: MountOption[] = [];
   for (const p of Object.keys(imageVolumes ?? {})) {
-    const target = path.posix.normalize(p.startsWith('/') ? p : `/${p}`).replace(/\/+$/, '') || '/';
+    const target = normTarget(p);
     if (taken.has(target)) continue;
     taken.add(target);
     out.push({ type: 'bind', source: anonymousFor(root, target, plan), target, readonly: false, flag: `VOLUME ${p}` });
