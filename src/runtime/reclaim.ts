@@ -1,9 +1,12 @@
 // Reclaims what a killed tsbuild left behind: a container whose owner
 // (the tsbuild process, by pid + start time) is gone. A container process
 // still alive without its owner is killed (it is attached to nothing); then
-// the container's dirs go (--rm) or its state is marked exited.
+// the container's dirs go (--rm, with its anonymous volumes) or its state is
+// marked exited.
 import { stat, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readRecord } from './lifecycle/record.js';
+import { removeAnonymousVolumes } from './lifecycle/volumes.js';
 import {
   containerDir,
   isAlive,
@@ -53,7 +56,9 @@ export async function reclaimStale(root: string): Promise<ReclaimResult> {
       await waitGone(p.pid, p.startTime, 2000);
     }
     if (state.rm) {
+      const volumes = readRecord(dir)?.anonymousVolumes ?? [];
       await rm(dir, { recursive: true, force: true });
+      removeAnonymousVolumes(root, volumes);
       if (state.name) await releaseName(root, state.name);
       result.removed.push(id);
     } else {

@@ -7,8 +7,7 @@ import { reclaimAllocations } from '../network/container-network.js';
 import { updateNetworkState } from '../network/host-state.js';
 import { reclaimStale } from '../reclaim.js';
 import { containerDir, isAlive, listContainerIds, nameOwner, readState, type ContainerState } from '../state.js';
-import { readRecord, type AnonymousVolume, type LifecycleRecord } from './record.js';
-import { removeAnonymousVolumes } from './volumes.js';
+import { readRecord, type LifecycleRecord } from './record.js';
 
 export interface ContainerView {
   id: string;
@@ -21,14 +20,7 @@ export interface ContainerView {
 
 export async function reconcile(root: string): Promise<void> {
   // a --rm container whose owner was killed goes now, and its anonymous volumes with it
-  const orphans: AnonymousVolume[] = [];
-  for (const id of await listContainerIds(root)) {
-    const dir = containerDir(root, id);
-    const state = await readState(dir);
-    if (state?.rm && !(await isAlive(state.owner))) orphans.push(...(readRecord(dir)?.anonymousVolumes ?? []));
-  }
   await reclaimStale(root).catch(() => undefined);
-  removeAnonymousVolumes(root, orphans);
   await reclaimCgroups().catch(() => undefined);
   await updateNetworkState(reclaimAllocations).catch(() => undefined);
 }
