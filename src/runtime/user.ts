@@ -66,8 +66,9 @@ function numericId(spec: string, what: string, v: string): number {
  * @param spec  USER[:GROUP], '' means root (the image's default)
  * @param passwd the image's /etc/passwd text, undefined when the file is missing
  * @param group  the image's /etc/group text, undefined when the file is missing
+ * @param owner  whose files they are, in messages ('container' for exec)
  */
-export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined): ResolvedUser {
+export function resolveUser(spec: string, passwd: string | undefined, group: string | undefined, owner: 'image' | 'container' = 'image'): ResolvedUser {
   const [userPart = '', groupPart] = spec === '' ? ['0'] : spec.split(':', 2);
   const users = passwd === undefined ? [] : parsePasswd(passwd);
   const groups = group === undefined ? [] : parseGroup(group);
@@ -83,9 +84,9 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
   } else if (isNum) {
     uid = numericId(spec, 'uid', userPart);
   } else if (passwd === undefined) {
-    throw userError(spec, 'the image has no /etc/passwd to look the name up in');
+    throw userError(spec, `the ${owner} has no /etc/passwd to look the name up in`);
   } else {
-    throw userError(spec, `no matching entries in the image's /etc/passwd`);
+    throw userError(spec, `no matching entries in the ${owner}'s /etc/passwd`);
   }
 
   let additionalGids: number[] = [];
@@ -93,7 +94,7 @@ export function resolveUser(spec: string, passwd: string | undefined, group: str
     if (ID_RE.test(groupPart)) gid = numericId(spec, 'gid', groupPart);
     else {
       const g = groups.find((x) => x.name === groupPart);
-      if (!g) throw userError(spec, group === undefined ? 'the image has no /etc/group to look the group up in' : `no group ${JSON.stringify(groupPart)} in the image's /etc/group`);
+      if (!g) throw userError(spec, group === undefined ? `the ${owner} has no /etc/group to look the group up in` : `no group ${JSON.stringify(groupPart)} in the ${owner}'s /etc/group`);
       gid = g.gid;
     }
   } else if (name !== undefined) {

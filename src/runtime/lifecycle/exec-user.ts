@@ -33,10 +33,5 @@ export function execUser(v: ContainerView, spec: string): ResolvedUser {
   const pid1 = v.state.pid1;
   if (pid1 === undefined || pid1 <= 1) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
   const root = `/proc/${pid1}/root`;
-  try {
-    return resolveUser(spec, readContainerFile(root, '/etc/passwd'), readContainerFile(root, '/etc/group'));
-  } catch (err) {
-    if (err instanceof TsbuildError) throw new TsbuildError(err.category, err.code, err.message.replaceAll("the image's", "the container's").replace('the image has', 'the container has'), { cause: err });
-    throw err;
-  }
+  return resolveUser(spec, readContainerFile(root, '/etc/passwd'), readContainerFile(root, '/etc/group'), 'container');
 }
