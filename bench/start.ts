@@ -8,7 +8,7 @@
 // environment sets NODE_EXTRA_CA_CERTS, node parses that CA file at start-up,
 // before any of tsbuild's code runs: tsbuild and bare node are then also
 // timed without it. BENCH_BASELINE=OTHER/dist/tsbuild.js adds another build
-// of tsbuild (say, an older commit's) as one more contender.
+// of tsbuild (say, an older commit's) as two more contenders (IMAGE and --rootfs).
 //
 //   npm run build && npx tsx bench/start.ts        (as root; BENCH_N=15 runs each)
 import { spawnSync } from 'node:child_process';
@@ -83,17 +83,19 @@ try {
   // tsbuild: the image imported into a private store
   const tsRoot = path.join(tmp, 'tsbuild');
   sh(process.execPath, [dist, '--root', tsRoot, 'import', tar, 'bench-bb:1']);
-  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
-  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'], times: [] });
+  const runImage = (cli: string, root: string) => [process.execPath, cli, '--root', root, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
+  const runRootfs = (cli: string, root: string) => [process.execPath, cli, '--root', root, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'];
+  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: runImage(dist, tsRoot), times: [] });
+  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: runRootfs(dist, tsRoot), times: [] });
   const baseline = process.env.BENCH_BASELINE;
   if (baseline) {
     const baseRoot = path.join(tmp, 'tsbuild-baseline');
     sh(process.execPath, [baseline, '--root', baseRoot, 'import', tar, 'bench-bb:1']);
-    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: [process.execPath, baseline, '--root', baseRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'], times: [] });
+    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: runImage(baseline, baseRoot), times: [] });
+    contenders.push({ name: 'baseline: tsbuild run --rm --rootfs', argv: runRootfs(baseline, baseRoot), times: [] });
   }
   if (extraCa) {
-    const argv = [process.execPath, dist, '--root', tsRoot, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
-    contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv, env: envNoCa(), times: [] });
+    contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv: runImage(dist, tsRoot), env: envNoCa(), times: [] });
   }
 
   // podman with runc, vfs and overlay, each in its own root
