@@ -3,7 +3,7 @@
 // `\`, `,` and `:` as rkt's common/overlay/overlay.go does, and the features
 // that would make an upper dir unportable switched off explicitly. I/O part:
 // the per-container upper/work dirs, and the vfs fallback (a plain copy).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TsbuildError } from '../errors.js';
@@ -70,6 +70,25 @@ export function containerLayerDirs(containerDir: string): ContainerLayerDirs {
 export async function makeContainerLayerDirs(containerDir: string): Promise<ContainerLayerDirs> {
   const dirs = containerLayerDirs(containerDir);
   for (const d of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(d, { mode: 0o755 });
+  return dirs;
+}
+
+/** an empty work dir at WORK (overlayfs wants one it owns: a mount leaves a root-owned, mode-000 'work' inside) */
+export function freshWorkDir(work: string): void {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { mode: 0o755 });
+}
+
+/**
+ * `start`/`restart`: the container's dirs once more — the upper dir as it was
+ * (the container's changes survive a restart, as in Docker), a fresh work dir
+ * and the mount point.
+ */
+export async function reuseContainerLayerDirs(containerDir: string): Promise<ContainerLayerDirs> {
+  const dirs = containerLayerDirs(containerDir);
+  mkdirSync(dirs.upper, { mode: 0o755, recursive: true });
+  freshWorkDir(dirs.work);
+  mkdirSync(dirs.merged, { mode: 0o755, recursive: true });
   return dirs;
 }
 

@@ -10,6 +10,7 @@ import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError } from '../../errors.js';
 import { freeze, thaw } from '../cgroups/control.js';
+import { containerLayerDirs } from '../overlay.js';
 import { processStartTime } from '../state.js';
 import type { ContainerView } from './lookup.js';
 import { cgroupOf } from './resources.js';
@@ -25,7 +26,7 @@ async function withRoot<T>(v: ContainerView, write: boolean, f: (root: string) =
   const lowers = v.record?.lowers;
   if (upper === undefined || lowers === undefined) throw new TsbuildError('runtime', 'NO_LAYERS', `container ${v.id.slice(0, 12)}: no layers recorded (made by an older tsbuild)`);
   const binds = v.record?.binds ?? [];
-  return withRootView(write ? { lowers, upper, work: work ?? `${v.dir}/work`, binds } : { lowers: [upper, ...lowers], binds }, f);
+  return withRootView(write ? { lowers, upper, work: work ?? containerLayerDirs(v.dir).work, binds } : { lowers: [upper, ...lowers], binds }, f);
 }
 
 async function withFrozenRoot<T>(v: ContainerView, f: (root: string) => T): Promise<T> {

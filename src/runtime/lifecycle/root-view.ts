@@ -8,7 +8,7 @@
 import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { overlayOptions } from '../overlay.js';
+import { freshWorkDir, overlayOptions } from '../overlay.js';
 import { mount, umount } from '../sys/mount.js';
 import type { BindRecord } from './record.js';
 import { resolveInRoot } from './scoped-path.js';
@@ -25,10 +25,7 @@ export interface RootLayers {
 export async function withRootView<T>(layers: RootLayers, f: (root: string) => T | Promise<T>): Promise<T> {
   const { lowers, upper, work } = layers;
   if (upper === undefined && lowers.length === 1) return f(lowers[0] as string);
-  if (upper !== undefined && work !== undefined) {
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { mode: 0o755 });
-  }
+  if (upper !== undefined && work !== undefined) freshWorkDir(work);
   const target = mkdtempSync(path.join(tmpdir(), 'tsbuild-root-'));
   try {
     const options = upper !== undefined && work !== undefined ? overlayOptions({ lowers, upper, work }) : overlayOptions({ lowers });
