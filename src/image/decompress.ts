@@ -43,15 +43,24 @@ export async function peek(source: AsyncIterable<Uint8Array>, n: number): Promis
   return { head, all: all() };
 }
 
-/** Streams the uncompressed bytes of gzip, zstd or plain input; `what` names it in errors. */
-export async function decompress(source: AsyncIterable<Uint8Array>, what: string): Promise<{ compression: Compression; stream: AsyncIterable<Buffer> }> {
+/**
+ * Streams the uncompressed bytes of gzip, zstd or plain input; `what` names it in errors.
+ * `gzipChunkSize` sets gunzip's output chunk size (bigger: fewer, bigger writes downstream).
+ */
+export async function decompress(
+  source: AsyncIterable<Uint8Array>,
+  what: string,
+  options: { gzipChunkSize?: number } = {},
+): Promise<{ compression: Compression; stream: AsyncIterable<Buffer> }> {
   const { head, all } = await peek(source, 4);
   const compression = detectCompression(head);
   if (compression === 'none') return { compression, stream: all };
   if (compression === 'gzip') {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip(options.gzipChunkSize === undefined ? {} : { chunkSize: options.gzipChunkSize });
     const input = Readable.from(all);
     input.on('error', (e) => gunzip.destroy(e));
+    // the consumer's iterator reports the error; this keeps one emitted after it stopped from crashing the process
+    gunzip.on('error', () => undefined);
     input.pipe(gunzip);
     return { compression, stream: wrapErrors(gunzip, what, 'gzip') };
   }

@@ -5,10 +5,8 @@
 // the store, committed only when both checks pass.
 import { createHash } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { TsbuildError } from '../../errors.js';
-import { decompress, detectCompression, peek } from '../decompress.js';
+import { decompress } from '../decompress.js';
 import type { Digest } from '../digest.js';
 import type { ImageStore } from '../store.js';
 import { registryError, type RegistryClient } from './client.js';
@@ -161,7 +159,7 @@ export async function downloadLayerInto(
       if (len > 0) yield Buffer.concat(parts, len);
     }
     try {
-      const { stream, compression } = await decompressing(verified(), what);
+      const { stream, compression } = await decompress(verified(), what, { gzipChunkSize: 1 << 20 });
       const stored = await store.writeBlob(stream, { expectedDigest: diffId });
       return { size: stored.size, compression };
     } catch (err) {
@@ -181,17 +179,4 @@ export async function downloadLayerInto(
       throw err;
     }
   });
-}
-
-/** gzip with 1 MiB output chunks (fewer, bigger writes into the store); zstd and plain through the store's decompress. */
-async function decompressing(source: AsyncIterable<Uint8Array>, what: string): Promise<{ stream: AsyncIterable<Uint8Array>; compression: string }> {
-  const { head, all } = await peek(source, 4);
-  if (detectCompression(head) !== 'gzip') return decompress(all, what);
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  const input = Readable.from(all);
-  input.on('error', (e) => gunzip.destroy(e));
-  // the consumer's iterator reports the error; this keeps one emitted after it stopped from crashing the process
-  gunzip.on('error', () => undefined);
-  input.pipe(gunzip);
-  return { stream: gunzip, compression: 'gzip' };
 }
