@@ -4,7 +4,7 @@
 // file instead of compressing 200 MB again. A cache, not a source of truth:
 // its size is checked against the push state before use, the registry checks
 // the digest on upload, and a bad entry is removed and made again.
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { tempName } from '../atomic.js';
 import { digestHex, parseDigest } from '../digest.js';
@@ -83,10 +83,12 @@ export class GzipCacheWriter {
 
 /** Writes a small layer's gzip into the cache (temp + rename); errors are ignored. */
 export async function cacheGzipBuffer(store: ImageStore, diffId: string, gz: Buffer): Promise<void> {
-  const w = new GzipCacheWriter(store, diffId);
-  async function* one(): AsyncGenerator<Buffer> {
-    yield gz;
+  const tmp = path.join(gzipCacheDir(store), tempName('gzip'));
+  try {
+    await mkdir(gzipCacheDir(store), { recursive: true });
+    await writeFile(tmp, gz, { flag: 'wx', mode: 0o600 });
+    await rename(tmp, gzipCachePath(store, diffId));
+  } catch {
+    await unlink(tmp).catch(() => undefined);
   }
-  for await (const _ of w.tee(one())) void _;
-  await w.commit();
 }
