@@ -23,8 +23,9 @@ export const command: Command = {
     }
     if (sub === 'rm' || sub === 'remove') {
       if (rest.length === 0) throw usageError('volume rm needs at least one NAME');
+      const usersOf = await volumeUsers(ctx.root);
       for (const n of rest) {
-        const users = await volumeUsers(ctx.root, n);
+        const users = usersOf(n);
         if (users.length > 0) throw new TsbuildError('usage', 'VOLUME_IN_USE', `volume ${n} is in use by container ${users.map((u) => u.slice(0, 12)).join(', ')} (remove the container first)`);
         removeVolume(ctx.root, n);
         ctx.stdout.write(`${n}\n`);

@@ -136,13 +136,14 @@ export function removeVolume(root: string, name: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** the containers (running or not) that mount volume NAME, from their records */
-export async function volumeUsers(root: string, name: string): Promise<string[]> {
-  const data = volumeData(root, name);
-  const out: string[] = [];
-  for (const id of await listContainerIds(root)) {
-    const r = readRecord(containerDir(root, id));
-    if (r?.binds?.some((b) => b.source === data) || r?.anonymousVolumes?.some((a) => a.name === name)) out.push(id);
-  }
-  return out;
+/**
+ * The containers (running or not) that mount a volume, from their records:
+ * the records are read once, the returned function answers for each NAME.
+ */
+export async function volumeUsers(root: string): Promise<(name: string) => string[]> {
+  const records = (await listContainerIds(root)).map((id) => ({ id, r: readRecord(containerDir(root, id)) }));
+  return (name) => {
+    const data = volumeData(root, name);
+    return records.filter(({ r }) => r?.binds?.some((b) => b.source === data) || r?.anonymousVolumes?.some((a) => a.name === name)).map(({ id }) => id);
+  };
 }
