@@ -30,6 +30,10 @@ export interface RecordingOptions {
 export function recordingHooks(o: RecordingOptions): LifecycleHooks {
   const dir = containerDir(o.root, o.id);
   const prev = o.previous?.record;
+  // `restart` marks the record before it stops the container, so the first ask
+  // (the cleanup after the container ended) reads the record; later asks get
+  // that answer, also once exited() has let the next run rewrite the record
+  let restarting: boolean | undefined;
   const hooks: LifecycleHooks = {
     id: o.id,
     ...(o.previous ? { previous: o.previous } : {}),
@@ -55,7 +59,7 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
     running() {
       updateRecord(dir, { startedAt: new Date().toISOString() });
     },
-    restarting: () => readRecord(dir)?.restarting === true,
+    restarting: () => (restarting ??= readRecord(dir)?.restarting === true),
     exited() {
       hooks.kept = true;
       updateRecord(dir, { finishedAt: new Date().toISOString() });
