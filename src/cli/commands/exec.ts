@@ -1,9 +1,9 @@
 // tsbuild exec [-i] [-t] [-d] [-e K=V] [-u USER[:GROUP]] [-w DIR] CONTAINER CMD…
 import { flagBool, flagList, flagString, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { TsbuildError, usageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { execUser } from '../../runtime/lifecycle/exec-user.js';
-import { execIn } from '../../runtime/lifecycle/exec.js';
+import { execIn, runningPid1 } from '../../runtime/lifecycle/exec.js';
 import { findContainer } from '../../runtime/lifecycle/lookup.js';
 
 const flags = [
@@ -29,7 +29,7 @@ export const command: Command = {
     if (workdir !== undefined && !workdir.startsWith('/')) throw usageError(`-w ${workdir}: the working directory must be absolute`);
     const user = flagString(args, 'user');
     const v = await findContainer(ctx.root, ref);
-    if (!v.running) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+    const pid1 = runningPid1(v);
     const out = ctx.stdout as NodeJS.WritableStream & { rows?: number; columns?: number };
     const tty = flagBool(args, 'tty') ? { rows: out.rows || 24, cols: out.columns || 80 } : undefined;
     return execIn(
@@ -38,7 +38,7 @@ export const command: Command = {
         argv: cmd,
         env: flagList(args, 'env'),
         interactive: flagBool(args, 'interactive'),
-        ...(user !== undefined ? { user: execUser(v, user) } : {}),
+        ...(user !== undefined ? { user: execUser(pid1, user) } : {}),
         ...(workdir !== undefined ? { workdir } : {}),
         ...(tty ? { tty } : {}),
       },

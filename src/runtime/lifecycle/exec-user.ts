@@ -4,9 +4,7 @@
 // component resolved inside that root (scoped-path.ts) and the file opened
 // with O_NOFOLLOW, so no link of the container's leads the read onto the host.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { TsbuildError } from '../../errors.js';
 import { resolveUser, type ResolvedUser } from '../user.js';
-import type { ContainerView } from './lookup.js';
 import { resolveInRoot } from './scoped-path.js';
 
 const MAX_BYTES = 4 << 20;
@@ -28,10 +26,8 @@ export function readContainerFile(root: string, containerPath: string): string |
   }
 }
 
-/** -u USER[:GROUP] → ids, from the running container's passwd and group files */
-export function execUser(v: ContainerView, spec: string): ResolvedUser {
-  const pid1 = v.state.pid1;
-  if (pid1 === undefined || pid1 <= 1) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+/** -u USER[:GROUP] → ids, from the passwd and group files of the running container with this PID 1 (exec.ts runningPid1) */
+export function execUser(pid1: number, spec: string): ResolvedUser {
   const root = `/proc/${pid1}/root`;
   return resolveUser(spec, readContainerFile(root, '/etc/passwd'), readContainerFile(root, '/etc/group'), 'container');
 }

@@ -55,13 +55,20 @@ export function execConfig(v: ContainerView, r: ExecRequest): BoxinitExecConfig 
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 
+/** exec's one check that the container runs: the host pid of its PID 1, or NOT_RUNNING */
+export function runningPid1(v: ContainerView): number {
+  const pid1 = v.state.pid1;
+  if (!v.running || pid1 === undefined || pid1 <= 1) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
+  return pid1;
+}
+
+/** runs R in V, which runningPid1 has found running */
 export async function execIn(
   v: ContainerView,
   r: ExecRequest,
   io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   detach = false,
 ): Promise<number> {
-  if (!v.running) throw new TsbuildError('runtime', 'NOT_RUNNING', `container ${v.id.slice(0, 12)} is not running`);
   // a process joining the frozen cgroup would hang (Docker refuses too)
   if (v.record?.paused) throw new TsbuildError('runtime', 'CONTAINER_PAUSED', `container ${v.id.slice(0, 12)} is paused: unpause it before exec`);
   const config = execConfig(v, r);
