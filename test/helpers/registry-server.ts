@@ -110,9 +110,10 @@ async function startTokenServer(dir: string, service: string, issuer: string, us
   return { url: `http://127.0.0.1:${port}/token`, server, log };
 }
 
-function httpsStatus(url: string): Promise<number> {
+/** the status of GET URL, over http or https (the self-signed certificate accepted), on a connection of its own */
+function getStatus(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    https.get(url, { rejectUnauthorized: false }, (res) => {
+    (url.startsWith('https:') ? https : http).get(url, { rejectUnauthorized: false, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     }).on('error', reject);
@@ -124,13 +125,7 @@ async function waitReady(host: string, child: ChildProcess, logFile: string, tls
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     try {
-      let status: number;
-      if (tls) status = await httpsStatus(`https://${host}/v2/`);
-      else {
-        const res = await fetch(`http://${host}/v2/`);
-        await res.body?.cancel();
-        status = res.status;
-      }
+      const status = await getStatus(`${tls ? 'https' : 'http'}://${host}/v2/`);
       if (status === 200 || status === 401) return;
     } catch {
       /* not listening yet */
