@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
+import { has } from './has.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.argv[2] ?? 5);
@@ -29,15 +30,6 @@ RUN cat src/*.txt > all.txt
 COPY main.sh ./
 CMD ["sh", "main.sh"]
 `;
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function run(argv: string[], opts: ExecFileSyncOptions = {}): void {
   try {
