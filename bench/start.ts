@@ -1,14 +1,16 @@
-// Container start-up, side by side: `tsbuild run --rm IMAGE /bin/true` (the
-// bundled dist/tsbuild.js; also with --rootfs DIR) beside `podman run --rm`
-// (vfs and overlay storage, runc), `runc run` of an OCI bundle of the same
-// rootfs, and `unshare -fpmuin --mount-proc chroot ROOTFS /bin/true` as the
-// floor. Runs are interleaved round-robin so that load from other work on the
-// machine hits every contender alike. Prints medians and ratios, and the
-// load average before and after (the machine may be shared). When the
-// environment sets NODE_EXTRA_CA_CERTS, node parses that CA file at start-up,
-// before any of tsbuild's code runs: tsbuild and bare node are then also
-// timed without it. BENCH_BASELINE=OTHER/dist/tsbuild.js adds another build
-// of tsbuild (say, an older commit's) as two more contenders (IMAGE and --rootfs).
+// Container start-up, side by side: `tsbuild run --rm IMAGE /bin/true` as
+// users start it (bin/tsbuild, the package's bin; also with --rootfs DIR)
+// beside `podman run --rm` (vfs and overlay storage, runc), `runc run` of an
+// OCI bundle of the same rootfs, and `unshare -fpmuin --mount-proc chroot
+// ROOTFS /bin/true` as the floor. Runs are interleaved round-robin so that
+// load from other work on the machine hits every contender alike. Prints
+// medians and ratios, and the load average before and after (the machine may
+// be shared). When the environment sets NODE_EXTRA_CA_CERTS, node parses
+// that CA file at start-up, before any script runs; bin/tsbuild defers it
+// (src/net/extra-ca.ts), and `node dist/tsbuild.js`, which does not, is timed
+// too. BENCH_BASELINE=OTHER/dist/tsbuild.js adds another build of tsbuild
+// (say, an older commit's, started with node as it was then) as two more
+// contenders (IMAGE and --rootfs).
 //
 //   npm run build && npx tsx bench/start.ts        (as root; BENCH_N=15 runs each)
 import { spawnSync } from 'node:child_process';
@@ -57,6 +59,7 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 const dist = path.join(repo, 'dist', 'tsbuild.js');
+const bin = path.join(repo, 'bin', 'tsbuild');
 if (!existsSync(dist)) {
   console.error('dist/tsbuild.js is missing: run `npm run build` first');
   process.exit(2);
@@ -80,19 +83,21 @@ try {
   // tsbuild: the image imported into a private store
   const tsRoot = path.join(tmp, 'tsbuild');
   sh(process.execPath, [dist, '--root', tsRoot, 'import', tar, 'bench-bb:1']);
-  const runImage = (cli: string, root: string) => [process.execPath, cli, '--root', root, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
-  const runRootfs = (cli: string, root: string) => [process.execPath, cli, '--root', root, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'];
-  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: runImage(dist, tsRoot), times: [] });
-  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: runRootfs(dist, tsRoot), times: [] });
+  // cli: the command (bin/tsbuild) or [node, a dist/tsbuild.js]
+  const runImage = (cli: string[], root: string) => [...cli, '--root', root, 'run', '--rm', '--network', 'none', 'bench-bb:1', '/bin/true'];
+  const runRootfs = (cli: string[], root: string) => [...cli, '--root', root, 'run', '--rm', '--network', 'none', '--rootfs', rootfs, '/bin/true'];
+  contenders.push({ name: 'tsbuild run --rm IMAGE', argv: runImage([bin], tsRoot), times: [] });
+  contenders.push({ name: 'tsbuild run --rm --rootfs', argv: runRootfs([bin], tsRoot), times: [] });
   const baseline = process.env.BENCH_BASELINE;
   if (baseline) {
     const baseRoot = path.join(tmp, 'tsbuild-baseline');
     sh(process.execPath, [baseline, '--root', baseRoot, 'import', tar, 'bench-bb:1']);
-    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: runImage(baseline, baseRoot), times: [] });
-    contenders.push({ name: 'baseline: tsbuild run --rm --rootfs', argv: runRootfs(baseline, baseRoot), times: [] });
+    contenders.push({ name: 'baseline: tsbuild run --rm IMAGE', argv: runImage([process.execPath, baseline], baseRoot), times: [] });
+    contenders.push({ name: 'baseline: tsbuild run --rm --rootfs', argv: runRootfs([process.execPath, baseline], baseRoot), times: [] });
   }
   if (extraCa) {
-    contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv: runImage(dist, tsRoot), env: envNoCa(), times: [] });
+    contenders.push({ name: 'node dist/tsbuild.js run --rm IMAGE (CA file loaded)', argv: runImage([process.execPath, dist], tsRoot), times: [] });
+    contenders.push({ name: 'tsbuild run --rm IMAGE, no NODE_EXTRA_CA_CERTS', argv: runImage([bin], tsRoot), env: envNoCa(), times: [] });
   }
 
   // podman with runc, vfs and overlay, each in its own root

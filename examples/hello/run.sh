@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-tsbuild=(node "$repo/dist/tsbuild.js")
+tsbuild=("$repo/bin/tsbuild")
 [ -f "$repo/dist/tsbuild.js" ] || (cd "$repo" && npm run --silent build)
 [ -x "$repo/native/build/boxinit" ] || (cd "$repo" && npm run --silent build:native)
 

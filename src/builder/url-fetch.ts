@@ -10,6 +10,7 @@ import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256, type Digest } from '../image/digest.js';
 import type { ImageStore } from '../image/store.js';
+import { verifiedFetch } from '../image/registry/transport.js';
 
 interface UrlRecord {
   version: 1;
@@ -38,7 +39,7 @@ async function readRecord(file: string, url: string): Promise<UrlRecord | undefi
 }
 
 /** The sha256 of what `url` serves now, its bytes stored as a blob in the store. */
-export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImpl: typeof fetch = fetch): Promise<Digest> {
+export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImpl: typeof fetch = verifiedFetch): Promise<Digest> {
   const where = formatPosition(u.range);
   const file = recordFile(store.root, u.url);
   const old = await readRecord(file, u.url);

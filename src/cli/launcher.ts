@@ -18,6 +18,9 @@ interface Entry {
   cli(argv: string[]): Promise<void>;
 }
 
+// bin/tsbuild kept NODE_EXTRA_CA_CERTS from node's start-up (src/net/extra-ca.ts
+// loads it when TLS needs it); what tsbuild hands on (-e NAME, tools) sees it again
+if (process.env.TSBUILD_EXTRA_CA_CERTS && !process.env.NODE_EXTRA_CA_CERTS) process.env.NODE_EXTRA_CA_CERTS = process.env.TSBUILD_EXTRA_CA_CERTS;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
 const requireModule = (process.features as { require_module?: boolean }).require_module === true;

@@ -19,6 +19,7 @@ import type { CopyOp, PlannedStep } from '../plan-types.js';
 import { lookupInLayers } from '../rootfs.js';
 import { applySymbolicMode } from './chmod.js';
 import { ChownError, resolveChown } from './chown.js';
+import { verifiedFetch } from '../../image/registry/transport.js';
 
 export type CopySource = { kind: 'context'; snapshot: ContextSnapshot } | { kind: 'tree'; dir: string };
 
@@ -223,7 +224,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
 
   // ---- ADD URLs
   for (const u of op.urls) {
-    const f = req.fetch ?? fetch;
+    const f = req.fetch ?? verifiedFetch;
     let body = u.digest !== undefined ? await req.readBlob?.(u.digest) : undefined;
     if (body === undefined) {
       try {

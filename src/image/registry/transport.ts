@@ -1,12 +1,17 @@
-// How a request reaches a registry. Node's global fetch checks TLS
-// certificates and cannot be told otherwise per request without the undici
-// package, so registries the user called insecure (--tls-verify=false,
-// --insecure-registry, and loopback hosts) are spoken to over HTTPS through
-// node:https with certificate checks off, answered as a WHATWG Response so
-// the rest of the client does not care which path a request took.
+// How a request reaches a registry (or an ADD URL its server). Node's global
+// fetch checks TLS certificates against node's root store and cannot be told
+// otherwise per request without the undici package, so two kinds of HTTPS
+// request go through node:https instead, answered as a WHATWG Response so the
+// rest of the client does not care which path a request took:
+// - registries the user called insecure (--tls-verify=false,
+//   --insecure-registry, and loopback hosts): certificate checks off;
+// - every verified request when bin/tsbuild deferred NODE_EXTRA_CA_CERTS
+//   (src/net/extra-ca.ts): checked against node's roots plus that file, and
+//   redirects followed as fetch follows them.
 import type { ClientRequest } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { deferredCaFile, extraCaAgent } from '../../net/extra-ca.js';
 
 export interface TransportInit {
   method: string;
@@ -16,9 +21,50 @@ export interface TransportInit {
 
 export type Transport = (url: string, init: TransportInit) => Promise<Response>;
 
-/** Node's fetch (certificates checked). */
-export const verifiedTransport: Transport = (url, init) =>
+const nodeFetch: Transport = (url, init) =>
   fetch(url, { method: init.method, headers: init.headers, ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {}) } as RequestInit);
+
+/** Certificates checked: node's fetch, or node:https with the deferred extra CAs. */
+export const verifiedTransport: Transport = (url, init) => {
+  const file = url.startsWith('https:') ? deferredCaFile() : undefined;
+  const agent = file !== undefined ? extraCaAgent(file) : undefined;
+  return agent ? followRedirects(url, init, (u, i) => (u.startsWith('https:') ? httpsRequest(agent, u, i) : nodeFetch(u, i))) : nodeFetch(url, init);
+};
+
+/** verifiedTransport as a GET-only `fetch` (ADD URL) */
+export const verifiedFetch = ((input: string | URL, init?: { headers?: Record<string, string> }) =>
+  verifiedTransport(String(input), { method: 'GET', headers: init?.headers ?? {} })) as typeof fetch;
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+/** headers fetch drops when a redirect leaves the origin */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/** headers of a body that a redirect turned into a GET drops */
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
+
+/** What fetch's redirect: 'follow' does, over `send`, which does not. */
+export async function followRedirects(url: string, init: TransportInit, send: Transport): Promise<Response> {
+  let current = url;
+  let req = init;
+  for (let hop = 0; ; hop++) {
+    const res = await send(current, req);
+    const location = res.headers.get('location');
+    if (!REDIRECTS.has(res.status) || location === null) return res;
+    await res.body?.cancel();
+    if (hop === MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error(`${url}: more than ${MAX_REDIRECTS} redirects`) });
+    const next = new URL(location, current);
+    const toGet = (res.status === 303 && req.method !== 'HEAD') || ((res.status === 301 || res.status === 302) && req.method === 'POST');
+    if (!toGet && req.body !== undefined && typeof req.body !== 'string' && !(req.body instanceof Uint8Array)) {
+      throw new TypeError('fetch failed', { cause: new Error(`${current}: cannot follow a redirect with a streamed body`) });
+    }
+    const crossOrigin = next.origin !== new URL(current).origin;
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !(crossOrigin && CREDENTIAL_HEADERS.has(k.toLowerCase())) && !(toGet && BODY_HEADERS.has(k.toLowerCase()))),
+    );
+    req = toGet ? { method: 'GET', headers } : { ...req, headers };
+    current = next.href;
+  }
+}
 
 const insecureAgent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
 
@@ -39,11 +85,13 @@ function nullBody(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 205 || status === 304;
 }
 
-/** node:https with certificate checks off (self-signed, unknown CA). */
-export const uncheckedTlsTransport: Transport = (url, init) =>
-  new Promise<Response>((resolve, reject) => {
-    // only https: URLs come here (client.ts #transportFor); plain HTTP goes through fetch
-    const req = https.request(new URL(url), { method: init.method, headers: init.headers, agent: insecureAgent }, (res) => {
+/** node:https with certificate checks off (self-signed, unknown CA); no redirects followed. */
+export const uncheckedTlsTransport: Transport = (url, init) => httpsRequest(insecureAgent, url, init);
+
+/** node:https through `agent`, answered as a Response; only https: URLs come here. */
+function httpsRequest(agent: https.Agent, url: string, init: TransportInit): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const req = https.request(new URL(url), { method: init.method, headers: init.headers, agent }, (res) => {
       const headers = new Headers();
       for (const [k, v] of Object.entries(res.headers)) {
         if (Array.isArray(v)) for (const x of v) headers.append(k, x);
@@ -84,3 +132,4 @@ export const uncheckedTlsTransport: Transport = (url, init) =>
       })();
     }
   });
+}

@@ -16,6 +16,7 @@ import { containerDir, containersDir, readState } from '../state.js';
 import { readLogFile } from './log-file.js';
 import { LOG_FILE } from './monitor.js';
 import { readRecord } from './record.js';
+import { deferExtraCa } from '../../net/extra-ca.js';
 
 export const lifecycleRunFlags: readonly FlagSpec[] = [
   { name: 'detach', short: 'd', kind: 'bool', description: 'run in the background and print the container ID' },
@@ -64,7 +65,8 @@ export async function startMonitor(ctx: CommandContext, id: string, runArgv: rea
   try {
     const child = spawn(program as string, [...args, ...monitorArgv(ctx.root, id, cwd, runArgv, again)], {
       cwd: self.cwd,
-      env: ctx.env,
+      // a node child: started, like bin/tsbuild starts node, without loading extra CAs
+      env: deferExtraCa(ctx.env),
       detached: true,
       stdio: ['ignore', fd, fd],
     });
