@@ -2,13 +2,13 @@
 // temp folder on the same file system), fsync it, rename it over the target,
 // fsync the folder. A reader sees the old bytes or the new, never a mix; a
 // crash leaves at most a temp file, which `prune` collects.
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { randomHex } from '../random-hex.js';
 
 /** A unique temp name: pid + random, so that a leftover can be traced to its writer. */
 export function tempName(prefix = 'tmp'): string {
-  return `.${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `.${prefix}-${process.pid}-${randomHex(6)}`;
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

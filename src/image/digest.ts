@@ -1,8 +1,9 @@
 // sha256 names every blob. Digests are `sha256:<64 lowercase hex>`; the
 // helpers here hash buffers and streams (while the bytes pass through).
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { TsbuildError } from '../errors.js';
+import { nodeCrypto } from '../lazy-crypto.js';
 
 export type Digest = `sha256:${string}`;
 
@@ -25,7 +26,7 @@ export function digestHex(d: Digest): string {
 }
 
 export function sha256(data: Uint8Array | string): Digest {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${nodeCrypto().createHash('sha256').update(data).digest('hex')}`;
 }
 
 /**
@@ -33,7 +34,7 @@ export function sha256(data: Uint8Array | string): Digest {
  * `digest()` and `size` after the end.
  */
 export class HashingStream extends Transform {
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash = nodeCrypto().createHash('sha256');
   #size = 0;
   #digest: Digest | undefined;
 
@@ -55,7 +56,7 @@ export class HashingStream extends Transform {
 
 /** Hashes an async iterable of chunks without keeping them. */
 export async function sha256Stream(source: AsyncIterable<Uint8Array>): Promise<{ digest: Digest; size: number }> {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   let size = 0;
   for await (const chunk of source) {
     h.update(chunk);

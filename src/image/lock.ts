@@ -11,12 +11,12 @@
 // got there first and already holds it, the file is linked back.
 // Limits: all users of a store must share a pid namespace (as they share
 // /proc); a lock is not re-entrant.
-import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TsbuildError } from '../errors.js';
+import { randomHex } from '../random-hex.js';
 
 export interface LockOwner {
   pid: number;
@@ -58,7 +58,7 @@ export function ownerAlive(o: LockOwner | undefined): boolean {
 
 /** Writes an owner record to a unique file in `dir`; returns its path. */
 export async function writeOwnerFile(dir: string, prefix: string): Promise<string> {
-  const p = path.join(dir, `.${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const p = path.join(dir, `.${prefix}-${process.pid}-${randomHex(6)}`);
   const fh = await open(p, 'wx', 0o644);
   try {
     await fh.writeFile(formatOwner(selfOwner()));
@@ -118,7 +118,7 @@ export class FileLock {
 }
 
 async function breakStale(dir: string, file: string, staleContent: string): Promise<void> {
-  const moved = path.join(dir, `.broken-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const moved = path.join(dir, `.broken-${process.pid}-${randomHex(6)}`);
   try {
     await rename(file, moved);
   } catch {

@@ -12,7 +12,6 @@
 // entry needs is in place: a tag never points at a missing blob.
 import { mkdir, mkdtemp, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { TsbuildError } from '../errors.js';
 import { fsyncDir, tempName, writeFileAtomic } from './atomic.js';
@@ -22,6 +21,7 @@ import { annotations, mediaTypes, ociLayoutContent, type Descriptor, type ImageI
 import { parseConfig, type ImageConfig } from './config.js';
 import { formatRef, normalizeRef, normalizeTag, tryParseRef } from './refs.js';
 import { WriterSession } from './session.js';
+import { nodeCrypto } from '../lazy-crypto.js';
 
 export interface ResolvedImage {
   /** the image ID: the config digest */
@@ -154,7 +154,7 @@ export class ImageStore {
       }, options.expectedDigest);
     }
     return this.commitTemp(mediaType, async (fh) => {
-      const h = createHash('sha256');
+      const h = nodeCrypto().createHash('sha256');
       let size = 0;
       for await (const chunk of source) {
         h.update(chunk);

@@ -6,10 +6,8 @@
 // variable on as TSBUILD_EXTRA_CA_CERTS (node does not know that name), the
 // launcher puts NODE_EXTRA_CA_CERTS back into the environment tsbuild passes
 // on, and HTTPS requests verified by tsbuild use an agent that trusts the
-// bundled roots plus that file (src/image/registry/transport.ts).
-import { readFileSync } from 'node:fs';
-import https from 'node:https';
-import tls from 'node:tls';
+// bundled roots plus that file (extra-ca-agent.ts). This file loads nothing:
+// the run path imports it (node:https and node:tls alone cost ~10 ms).
 
 /** the name under which bin/tsbuild hands NODE_EXTRA_CA_CERTS on */
 export const DEFERRED_CA_VAR = 'TSBUILD_EXTRA_CA_CERTS';
@@ -30,25 +28,4 @@ export function deferExtraCa(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** the file node did not load: handed on by bin/tsbuild (or deferExtraCa) */
 export function deferredCaFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env[DEFERRED_CA_VAR] || undefined;
-}
-
-const agents = new Map<string, https.Agent | null>();
-
-/**
- * A keep-alive agent that verifies against node's bundled roots plus the PEM
- * certificates in `file`; undefined (node's defaults) when the file cannot be
- * read, after the warning node itself gives in that case.
- */
-export function extraCaAgent(file: string, warn: (line: string) => void = (l) => void process.stderr.write(l)): https.Agent | undefined {
-  let agent = agents.get(file);
-  if (agent === undefined) {
-    try {
-      agent = new https.Agent({ keepAlive: true, ca: [...tls.rootCertificates, readFileSync(file, 'utf8')] });
-    } catch (err) {
-      warn(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}\n`);
-      agent = null;
-    }
-    agents.set(file, agent);
-  }
-  return agent ?? undefined;
 }

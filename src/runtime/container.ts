@@ -2,7 +2,6 @@
 // root filesystem + /etc files → boxinit (through sys/exec) with stdio wired
 // → signals forwarded → exit status passed through → everything cleaned up
 // (in `finally`, so failures and Ctrl-C clean up too).
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
@@ -25,6 +24,7 @@ import { containerDir, containersDir, nameOwner, processRef, readState, releaseN
 import { spawnAttached, type AttachedChild, type StdioSlot } from './sys/exec.js';
 import { copyLayers } from './vfs.js';
 import type { LifecycleHooks } from './lifecycle/hooks.js';
+import { randomHex } from '../random-hex.js';
 
 /** what the root filesystem is made of */
 export type RootfsSource =
@@ -53,7 +53,7 @@ export interface RunRequest {
 }
 
 export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 function lowers(source: RootfsSource): string[] {

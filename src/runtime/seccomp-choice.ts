@@ -2,12 +2,13 @@
 // handed to boxinit, through the seccomp compiler in ./seccomp/.
 //
 // Compiling Docker's default profile costs tens of milliseconds on every
-// `run`, so its result is cached in ROOT/cache/seccomp/, keyed by everything
-// the program depends on: the profile, the capability set, the kernel
-// release, and the identity of the compiler code itself (the bundle's files,
-// or the seccomp sources when running from source), so a rebuilt tsbuild
-// never reuses a program compiled by an older compiler.
-import { createHash } from 'node:crypto';
+// `run`, so its result is cached in ROOT/cache/seccomp/, one file per
+// capability set, whose first line names everything else the program depends
+// on: the kernel release and the identity of the compiler code, which holds
+// the profile (the bundle's files, or the seccomp sources when running from
+// source), so a rebuilt tsbuild never reuses a program compiled by an older
+// compiler. The line is compared whole: no hash (node:crypto costs the run
+// path milliseconds to load).
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
@@ -22,20 +23,21 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   if (choice.kind === 'unconfined') return undefined;
   if (choice.kind === 'file') return (await import('./seccomp/resolve.js')).resolveSeccomp(choice.path, capabilities, release());
   if (cacheRoot === undefined) return compileDefault(capabilities);
-  const key = await cacheKey(capabilities);
-  const file = path.join(cacheRoot, 'seccomp', `${key}.bpf`);
+  const file = path.join(cacheRoot, 'seccomp', `default-${capabilities.toString(16)}.bpf`);
+  const header = Buffer.from(`tsbuild-seccomp-v2 ${release()} ${await codeIdentity()}\n`);
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(file);
   } catch {
     cached = undefined;
   }
-  if (cached && cached.length > 0 && cached.length % 8 === 0) return new Uint8Array(cached.buffer, cached.byteOffset, cached.length);
+  const body = cached && cached.length > header.length && cached.subarray(0, header.length).equals(header) ? cached.subarray(header.length) : undefined;
+  if (body && body.length % 8 === 0) return new Uint8Array(body.buffer, body.byteOffset, body.length);
   const program = await compileDefault(capabilities);
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, program, { mode: 0o600 });
+    await writeFile(tmp, Buffer.concat([header, program]), { mode: 0o600 });
     await rename(tmp, file);
   } catch {
     /* a cache that cannot be written is only slower */
@@ -48,7 +50,7 @@ async function compileDefault(capabilities: bigint): Promise<Uint8Array> {
   return compileSeccomp(DOCKER_DEFAULT_PROFILE, { capabilities, kernel: release() }).program;
 }
 
-/** what identifies the compiler code: the bundle's chunk dir, or the seccomp sources */
+/** what identifies the compiler code (and the profile in it): the bundle's chunk dir, or the seccomp sources */
 async function codeIdentity(): Promise<string> {
   const here = fileURLToPath(import.meta.url);
   const files = here.endsWith('.ts')
@@ -59,12 +61,4 @@ async function codeIdentity(): Promise<string> {
     return `${f}:${st?.size}:${st?.mtimeMs}:${st?.ino}`;
   });
   return parts.join('|');
-}
-
-async function cacheKey(capabilities: bigint): Promise<string> {
-  const h = createHash('sha256');
-  h.update(`tsbuild-seccomp-v1\0${release()}\0${capabilities.toString(16)}\0`);
-  h.update(await codeIdentity());
-  h.update(JSON.stringify(DOCKER_DEFAULT_PROFILE));
-  return h.digest('hex');
 }

@@ -2,7 +2,8 @@
 // that does not (node:https with the deferred extra CAs); and deferExtraCa,
 // the environment a node child of tsbuild starts with.
 import { describe, expect, it } from 'vitest';
-import { deferExtraCa, deferredCaFile, extraCaAgent } from '../../src/net/extra-ca.js';
+import { extraCaAgent } from '../../src/net/extra-ca-agent.js';
+import { deferExtraCa, deferredCaFile } from '../../src/net/extra-ca.js';
 import { followRedirects, type TransportInit } from '../../src/image/registry/transport.js';
 
 type Hop = { url: string; init: TransportInit };

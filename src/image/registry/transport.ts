@@ -11,7 +11,8 @@
 import type { ClientRequest } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { deferredCaFile, extraCaAgent } from '../../net/extra-ca.js';
+import { extraCaAgent } from '../../net/extra-ca-agent.js';
+import { deferredCaFile } from '../../net/extra-ca.js';
 
 export interface TransportInit {
   method: string;

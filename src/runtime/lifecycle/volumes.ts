@@ -6,13 +6,13 @@
 // Docker copies it (volume-seed.ts). Anonymous volumes are kept in the
 // container's record: `run --rm` and `rm -v` remove them with the container,
 // `start`/`restart` use them again; named volumes stay until `volume rm`.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsbuildError, usageError } from '../../errors.js';
 import type { MountOption } from '../run-options.js';
 import { containerDir, listContainerIds } from '../state.js';
 import { readRecord, type AnonymousVolume } from './record.js';
+import { randomHex } from '../../random-hex.js';
 
 /** the volumes of one run: anonymous ones (made or reused) and those made now (to seed) */
 export interface VolumePlan {
@@ -39,7 +39,7 @@ function anonymousFor(root: string, target: string, plan: VolumePlan | undefined
     plan?.anonymous.push(old);
     return volumeData(root, old.name);
   }
-  const name = randomBytes(32).toString('hex');
+  const name = randomHex(32);
   const data = createVolume(root, name);
   plan?.anonymous.push({ name, target: t });
   plan?.fresh.push({ data, target: t });
@@ -71,7 +71,7 @@ export function volumeData(root: string, name: string): string {
   return path.join(volumesDir(root), name, '_data');
 }
 
-export function createVolume(root: string, name: string = randomBytes(32).toString('hex')): string {
+export function createVolume(root: string, name: string = randomHex(32)): string {
   const data = volumeData(root, name);
   mkdirSync(data, { recursive: true, mode: 0o755 });
   return data;

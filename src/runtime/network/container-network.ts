@@ -15,7 +15,6 @@ import { allocateAddress, BRIDGE_NAME, DEFAULT_SUBNET, overlaps, type Subnet } f
 import { bridgeScript, containerScript, createNetns, deleteLink, ipBatch, ipBatchIn, linkExists, removeNetns, vethHostScript, vethNames } from './links.js';
 import { natRuleset, NFT_FAMILY, NFT_TABLE } from './nat-rules.js';
 import { allMappings, type NetworkMode, type NetworkOptions, type PortMapping } from './options.js';
-import { startPortProxies } from './proxy.js';
 import { netnsDir } from './run-dir.js';
 import { execTool } from '../sys/exec.js';
 
@@ -153,6 +152,8 @@ export async function setUpNetwork(req: NetworkRequest): Promise<ContainerNetwor
     await ipBatchIn(netns, containerScript(peer, ip as string, subnet));
     let ports: PortMapping[] = [];
     if (mode === 'bridge' && mappings.length > 0) {
+      // node:net and node:dgram, loaded only when ports are published
+      const { startPortProxies } = await import('./proxy.js');
       const proxies = await startPortProxies(mappings, ip as string);
       proxiesClose = proxies.close;
       ports = proxies.ports;
