@@ -1,7 +1,9 @@
 // Bundles the CLI with esbuild into dist/:
 //  - tsbuild.js: the launcher (src/cli/launcher.ts), a few lines that pick
-//    one of the builds below from the command name;
-//  - cli.js + chunks/: every command, code-split so that a command loads
+//    one of the builds below from the command name; CommonJS (dist/package.json
+//    says so), because node's ES module loader alone costs a command some
+//    20 ms to start;
+//  - cli.mjs + chunks/: every command, code-split so that a command loads
 //    only its own code; ink and react stay external (loaded from
 //    node_modules only when a TTY progress display is shown);
 //  - run.cjs: `tsbuild run` alone in one CommonJS file (registry-run.ts in
@@ -10,11 +12,11 @@
 //    run path's budget, and one file compiled from a cache is the cheapest
 //    way in (see src/cli/code-cache.ts);
 //  - build.cjs (+ build.cjs.v8cache): the same for a build (registry-build.ts),
-//    without the TTY display (the launcher sends builds that show it to cli.js);
+//    without the TTY display (the launcher sends builds that show it to cli.mjs);
 //    execa and fast-glob, needed on a cache miss only, in vendor/ (one
 //    CommonJS file each).
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -29,6 +31,7 @@ await build({
   ...common,
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
   splitting: true,
   format: 'esm',
   external: ['ink', 'react', 'react/jsx-runtime'],
@@ -36,12 +39,16 @@ await build({
   banner: { js: requireBanner },
 });
 
+// dist/*.js are CommonJS (the package's "type" is module)
+await writeFile(path.join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 await build({
   ...common,
   entryPoints: { tsbuild: 'src/cli/launcher.ts' },
   outdir: 'dist',
-  format: 'esm',
+  format: 'cjs',
   sourcemap: false,
+  define: { 'import.meta.url': '__tsbuildImportMetaUrl' },
+  banner: { js: "const __tsbuildImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 /**
@@ -78,13 +85,13 @@ async function oneCommandBundle(outfile, registry, plugins = []) {
   });
 }
 
-/** the build bundle has no TTY display: ink cannot be require()d, and the launcher sends builds that show it to cli.js */
+/** the build bundle has no TTY display: ink cannot be require()d, and the launcher sends builds that show it to cli.mjs */
 const noTtyDisplay = {
   name: 'no-tty-display',
   setup(b) {
     b.onResolve({ filter: /\/ui\/tty\.js$/ }, () => ({ path: 'tty', namespace: 'no-tty-display' }));
     b.onLoad({ filter: /.*/, namespace: 'no-tty-display' }, () => ({
-      contents: "export function createTtyRenderer() { throw new Error('the TTY display is not in dist/build.cjs: the launcher should have loaded dist/cli.js'); }",
+      contents: "export function createTtyRenderer() { throw new Error('the TTY display is not in dist/build.cjs: the launcher should have loaded dist/cli.mjs'); }",
       loader: 'js',
     }));
   },

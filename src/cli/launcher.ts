@@ -7,7 +7,8 @@
 // react are ES modules with top-level await that require() cannot load. Every
 // other command, and all of them on a node older than 20.19 (the one-file
 // bundles require() ESM-only packages such as execa), loads the code-split
-// build (dist/cli.js). See scripts/build.mjs.
+// build (dist/cli.mjs). The launcher itself is CommonJS: node's ES module
+// loader would add some 20 ms to every command. See scripts/build.mjs.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,6 @@ if (bundle !== undefined) {
   // a container ran (stdout and stderr are synchronous on Linux: nothing is lost)
   void (requireWithCodeCache(path.join(here, bundle)) as Entry).cli(argv).then(() => process.exit());
 } else {
-  const full = './cli.js';
+  const full = './cli.mjs';
   void (import(full) as Promise<Entry>).then((m) => m.cli(argv));
 }

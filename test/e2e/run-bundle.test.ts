@@ -1,7 +1,7 @@
 // The bundled CLI as users start it: dist/tsbuild.js, the launcher, sends
 // `run` to the one-file run bundle (dist/run.cjs, through its V8 code cache),
 // a build without the TTY display to the build bundle (dist/build.cjs, the
-// same way), and every other command to the code-split build (dist/cli.js).
+// same way), and every other command to the code-split build (dist/cli.mjs).
 // Built afresh here, so the test covers the current source.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe('the launcher picks the bundle by command', () => {
     // a code cache made for another file: its stamp does not fit, the file itself runs
     copyFileSync(path.join(dist, 'run.cjs.v8cache'), path.join(tmp, 'run.cjs.v8cache'));
     writeFileSync(path.join(tmp, 'build.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('build bundle: ' + argv.join(' ')); } };\n");
-    writeFileSync(path.join(tmp, 'cli.js'), "export async function cli(argv) { process.stdout.write('split build: ' + argv.join(' ')); }\n");
+    writeFileSync(path.join(tmp, 'cli.mjs'), "export async function cli(argv) { process.stdout.write('split build: ' + argv.join(' ')); }\n");
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
