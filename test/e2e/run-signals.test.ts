@@ -54,6 +54,10 @@ describe.skipIf(!!why)('tsbuild run: signals and crashes', () => {
     let err = '';
     child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
     await waitForOutput(child, 'ready');
+    // PID 1 must be sleep already: sh, before its exec, would take the SIGINT and exit 130
+    const id = await until('container id', () => containerIds(h)[0]);
+    const pid1 = await until('pid1 in state', () => readState(h, id).pid1 as number | undefined);
+    await until('PID 1 runs sleep', () => (readFileSync(`/proc/${pid1}/comm`, 'utf8').trim() === 'sleep' ? true : undefined));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
