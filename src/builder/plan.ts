@@ -279,7 +279,8 @@ export function planBuild(input: PlanInput): PlanResult {
           steps.push({ id, stage: stage.index, index, total, instruction: kw, label, range: ins.range, key: layerKey, op, history: history(label, false) });
           return;
         }
-        key = hashKey([key, 'copy', rest, inputs]);
+        // with --chown, the folders it creates are the owner's since this key: older entries made them root's
+        key = hashKey([key, 'copy', rest, inputs, ...(op.chown !== undefined ? ['parents-owned'] : [])]);
         steps.push({ id, stage: stage.index, index, total, instruction: kw, label, range: ins.range, key, op, history: history(label, false) });
         return;
       }

@@ -62,6 +62,9 @@ describe.skipIf(!!why)('build: stages, COPY/ADD flags, mounts, outputs', () => {
     // -o type=local: the root file system, owners and modes kept
     const owned = lstatSync(path.join(local, 'owned', 'version'));
     expect([owned.uid, owned.gid, owned.mode & 0o7777]).toEqual([1000, 10, 0o640]);
+    // the folder the COPY made belongs to the --chown owner, as BuildKit makes it
+    const ownedDir = lstatSync(path.join(local, 'owned'));
+    expect([ownedDir.uid, ownedDir.gid, ownedDir.mode & 0o7777]).toEqual([1000, 10, 0o755]);
     expect(readFileSync(path.join(local, 'result', 'version'), 'utf8')).toBe('version 1.0\n');
     expect(lstatSync(path.join(local, 'sym', 'keep.txt')).mode & 0o7777).toBe(0o744); // symbolic --chmod
     // -o type=oci: an archive that is an OCI layout and a Docker archive

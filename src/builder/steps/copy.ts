@@ -106,9 +106,10 @@ export async function runCopy(req: CopyRequest): Promise<void> {
         await lchown(L(cur), below.uid, below.gid);
         await lutimes(L(cur), below.atime, below.mtime);
       } else {
-        // with --link every folder above the destination is new in the layer and, as
-        // BuildKit makes it, belongs to the --chown owner (and so replaces the base's)
-        const o = op.link && owner ? owner : { uid: 0, gid: 0 };
+        // a folder the copy creates belongs to the --chown owner, as BuildKit makes
+        // it (with --link every folder above the destination is new in the layer,
+        // and so replaces the base's)
+        const o = owner ?? { uid: 0, gid: 0 };
         await chmod(L(cur), 0o755);
         await lchown(L(cur), o.uid, o.gid);
       }
