@@ -174,6 +174,35 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect((await tsb(h, ['restart', 'no-such-container'])).stderr).toMatch(/no such container/);
   });
 
+  it('start -a shows this run’s output (not an earlier run’s), stdout and stderr apart, and exits with its status', async () => {
+    const script = 'n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; echo "err $n" >&2; exit $((n+4))';
+    const r = await tsb(h, ['run', '--name', 'lc-sa', '--network', 'none', 'lc-att:1', 'sh', '-c', script]);
+    expect(r).toMatchObject({ code: 5, stdout: 'run 1\n', stderr: 'err 1\n' });
+    ids.push(await idOf('lc-sa'));
+    const a = await tsb(h, ['start', '-a', 'lc-sa']);
+    expect(a).toMatchObject({ code: 6, stdout: 'run 2\n', stderr: 'err 2\n' });
+    expect((await tsb(h, ['start', '-a', 'lc-sa', 'lc-att'])).code).toBe(2);
+    expect((await tsb(h, ['rm', 'lc-sa'])).code).toBe(0);
+  });
+
+  it('start -a passes SIGTERM on to the container and exits with the status its trap gives', async () => {
+    const script = 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done';
+    const r = await tsb(h, ['run', '-d', '--name', 'lc-sig', '--network', 'none', 'lc-att:1', 'sh', '-c', script]);
+    expect(r.code, r.stderr).toBe(0);
+    ids.push(await idOf('lc-sig'));
+    expect((await tsb(h, ['kill', 'lc-sig'])).code).toBe(0);
+    await until(async () => stateOf(h, await idOf('lc-sig'))?.status === 'exited');
+    const child = spawnTsbuild(['--root', h.root, 'start', '-a', 'lc-sig']);
+    const done = exited(child);
+    let out = '';
+    child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    await until(async () => out.includes('ready'));
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(7);
+    expect(out).toBe('ready\ngot-term\n');
+    expect((await tsb(h, ['rm', 'lc-sig'])).code).toBe(0);
+  });
+
   it('rm -f of an attached container from another terminal: the attached run ends with 137 and no error, nothing is left', async () => {
     const child = spawnTsbuild(['--root', h.root, 'run', '--network', 'none', '--name', 'lc-att-rm', 'lc-att:1', 'sh', '-c', 'touch /ready; exec sleep 1000']);
     let err = '';

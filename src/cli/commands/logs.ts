@@ -4,9 +4,9 @@ import { flagBool, flagString, parseArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { usageError } from '../../errors.js';
 import { formatEntry, readLogFile, tail } from '../../runtime/lifecycle/log-file.js';
-import { findContainer, viewOf } from '../../runtime/lifecycle/lookup.js';
+import { followLog } from '../../runtime/lifecycle/log-follow.js';
+import { findContainer } from '../../runtime/lifecycle/lookup.js';
 import { LOG_FILE } from '../../runtime/lifecycle/monitor.js';
-import { isAlive } from '../../runtime/state.js';
 
 const flags = [
   { name: 'follow', short: 'f', kind: 'bool', description: 'follow the output until the container ends' },
@@ -29,19 +29,10 @@ export const command: Command = {
     const v = await findContainer(ctx.root, args.positionals[0] as string);
     const file = path.join(v.dir, LOG_FILE);
     const write = (stream: string, text: string) => (stream === 'stderr' ? ctx.stderr : ctx.stdout).write(text);
-    let { entries, size } = readLogFile(file);
-    for (const e of tail(entries, n)) write(e.stream, formatEntry(e, ts));
+    const from = readLogFile(file);
+    for (const e of tail(from.entries, n)) write(e.stream, formatEntry(e, ts));
     if (!flagBool(args, 'follow')) return 0;
-    for (;;) {
-      const cur = await viewOf(ctx.root, v.id);
-      const live = cur !== undefined && (cur.running || (cur.record?.detached === true && (await isAlive(cur.state.owner))));
-      const next = readLogFile(file);
-      if (next.size > size) {
-        for (const e of next.entries.slice(entries.length)) write(e.stream, formatEntry(e, ts));
-        ({ entries, size } = next);
-      }
-      if (!live) return 0;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await followLog(ctx.root, v.id, file, from, (e) => write(e.stream, formatEntry(e, ts)));
+    return 0;
   },
 };
