@@ -52,7 +52,7 @@ for (const kind of ['basic', 'token'] as const) {
 
     beforeAll(async () => {
       work = mkdtempSync(path.join(tmpdir(), `tsbuild-registry-${kind}-`));
-      reg = await startRegistry(kind === 'basic' ? { kind, users } : { kind, users, anonymousPull: true });
+      reg = await startRegistry(kind === 'basic' ? { kind, users } : { kind, users, anonymousPull: true, refreshTokens: { 'idt-alice-123': 'alice' } });
       store = await ImageStore.open(path.join(work, 'store'));
       id = (await importTar(store, tinyTar(work), 'tsbuild-test/tiny:1')).id;
     });
@@ -153,6 +153,35 @@ for (const kind of ['basic', 'token'] as const) {
       expect(helper.read()).toEqual({});
       const r = cliIO(env);
       expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/helper/tiny:2`], r.io)).toBe(125);
+    });
+
+    // (token auth only: Basic has no token server to post to)
+    if (kind === 'token') it('an identity token (config identitytoken, or a helper\'s <token> user) gets its token through the OAuth2 form', async () => {
+      const hdir = mkdtempSync(path.join(work, 'idt-'));
+      const cfgDir = path.join(hdir, 'docker');
+      mkdirSync(cfgDir);
+      const env = { ...process.env, HOME: hdir, DOCKER_CONFIG: cfgDir, PATH: `${hdir}:${process.env.PATH ?? ''}` };
+      const config = (token: string) => JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:').toString('base64'), identitytoken: token } } });
+      writeFileSync(path.join(cfgDir, 'config.json'), config('idt-alice-123'));
+      const before = reg.tokenRequests.length;
+      const p = cliIO(env);
+      expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/idt/tiny:1`], p.io), p.err.join('')).toBe(0);
+      const posted = reg.tokenRequests.slice(before);
+      expect(posted.length).toBeGreaterThan(0);
+      expect(posted.every((r) => r.grant === 'refresh_token' && r.account === 'alice')).toBe(true);
+      expect(posted.flatMap((r) => r.scopes)).toContain('repository:idt/tiny:pull,push');
+      // a token the server does not know: refused, saying to log in again
+      writeFileSync(path.join(cfgDir, 'config.json'), config('idt-stale'));
+      const bad = cliIO(env);
+      expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/idt/tiny:2`], bad.io)).toBe(125);
+      expect(bad.err.join('')).toMatch(/refused the identity token of this login \(401.*tsbuild login/);
+      // a credential helper that answers with the <token> user
+      const helper = installCredentialHelper(hdir, 'idvault');
+      writeFileSync(helper.store, JSON.stringify({ [reg.host]: { Username: '<token>', Secret: 'idt-alice-123' } }));
+      writeFileSync(path.join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'idvault' }));
+      const h = cliIO(env);
+      expect(await main(['--root', store.root, 'push', 'tsbuild-test/tiny:1', `${reg.host}/idt/tiny:3`], h.io), h.err.join('')).toBe(0);
+      expect(reg.tokenRequests.at(-1)).toMatchObject({ grant: 'refresh_token', account: 'alice' });
     });
   });
 }

@@ -17,12 +17,18 @@ import { Readable } from 'node:stream';
 import { importRootfs } from '../../src/image/import.js';
 import type { ImageStore } from '../../src/image/store.js';
 
-export type RegistryAuth = { kind: 'none' } | { kind: 'basic'; users: Record<string, string> } | { kind: 'token'; users: Record<string, string>; anonymousPull?: boolean };
+export type RegistryAuth =
+  | { kind: 'none' }
+  | { kind: 'basic'; users: Record<string, string> }
+  /** refreshTokens: identity tokens (refresh token → user) for the OAuth2 POST form, as Docker's login keeps them */
+  | { kind: 'token'; users: Record<string, string>; anonymousPull?: boolean; refreshTokens?: Record<string, string> };
 
 export interface TokenRequestLog {
   account: string | undefined;
   scopes: string[];
   service: string | null;
+  /** POST with grant_type=refresh_token (an identity token), else GET */
+  grant?: 'refresh_token';
 }
 
 export interface TestRegistry {
@@ -73,14 +79,43 @@ interface TokenServer {
   log: TokenRequestLog[];
 }
 
-async function startTokenServer(dir: string, service: string, issuer: string, users: Record<string, string>, anonymousPull: boolean): Promise<TokenServer> {
+async function startTokenServer(dir: string, service: string, issuer: string, users: Record<string, string>, anonymousPull: boolean, refreshTokens: Record<string, string>): Promise<TokenServer> {
   const key = path.join(dir, 'token.key');
   const cert = path.join(dir, 'token.crt');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=tsbuild-test-token', '-days', '2'], { stdio: 'ignore' });
   const privateKey = createPrivateKey(readFileSync(key));
   const der = Buffer.from(readFileSync(cert, 'utf8').replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
   const log: TokenRequestLog[] = [];
+  const issue = (res: http.ServerResponse, account: string | undefined, scopes: string[], field: 'token' | 'access_token'): void => {
+    const access = scopes.flatMap((s) => {
+      const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
+      const allowed = (actions ?? '').split(',').filter((a) => account !== undefined || (anonymousPull && a === 'pull'));
+      return allowed.length ? [{ type, name, actions: allowed }] : [];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [der.toString('base64')] }));
+    const claims = b64url(JSON.stringify({ iss: issuer, sub: account ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
+    const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), privateKey));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ [field]: `${header}.${claims}.${signature}`, expires_in: 300 }));
+  };
+  // the OAuth2 form (RFC 6749 refresh_token grant) Docker posts with an identity token
+  const oauth = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    let body = '';
+    req.on('data', (b: Buffer) => (body += b.toString()));
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const account = refreshTokens[form.get('refresh_token') ?? ''];
+      if (form.get('grant_type') !== 'refresh_token' || account === undefined) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_grant"}');
+        return;
+      }
+      const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+      log.push({ account, scopes, service: form.get('service'), grant: 'refresh_token' });
+      issue(res, account, scopes, 'access_token');
+    });
+  };
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST') return oauth(req, res);
     const u = new URL(req.url ?? '/', 'http://x');
     const scopes = u.searchParams.getAll('scope');
     let account: string | undefined;
@@ -94,16 +129,7 @@ async function startTokenServer(dir: string, service: string, issuer: string, us
       account = user;
     }
     log.push({ account, scopes, service: u.searchParams.get('service') });
-    const access = scopes.flatMap((s) => {
-      const [type, name, actions] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
-      const allowed = (actions ?? '').split(',').filter((a) => account !== undefined || (anonymousPull && a === 'pull'));
-      return allowed.length ? [{ type, name, actions: allowed }] : [];
-    });
-    const now = Math.floor(Date.now() / 1000);
-    const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [der.toString('base64')] }));
-    const claims = b64url(JSON.stringify({ iss: issuer, sub: account ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
-    const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), privateKey));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+    issue(res, account, scopes, 'token');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
@@ -158,7 +184,7 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, optio
       writeFileSync(path.join(dir, 'htpasswd'), Object.entries(auth.users).map(([u, p]) => htpasswdLine(u, p)).join('\n') + '\n');
       authYaml = `auth:\n  htpasswd:\n    realm: tsbuild-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
     } else if (auth.kind === 'token') {
-      token = await startTokenServer(dir, 'tsbuild-test', 'tsbuild-test-issuer', auth.users, auth.anonymousPull ?? false);
+      token = await startTokenServer(dir, 'tsbuild-test', 'tsbuild-test-issuer', auth.users, auth.anonymousPull ?? false, auth.refreshTokens ?? {});
       authYaml = `auth:\n  token:\n    realm: ${token.url}\n    service: tsbuild-test\n    issuer: tsbuild-test-issuer\n    rootcertbundle: ${path.join(dir, 'token.crt')}\n`;
     }
     let tlsYaml = '';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseChallenges, pickChallenge, repositoryScope, mergeScopes, tokenUrl, basicAuthorization } from '../../src/image/registry/challenge.js';
+import { parseChallenges, pickChallenge, repositoryScope, mergeScopes, tokenUrl, basicAuthorization, oauthTokenRequest } from '../../src/image/registry/challenge.js';
 import { blobUrl, endpointFor, isInsecure, manifestUrl, registryFromLoginArg, uploadUrl, referenceOf, credentialKey } from '../../src/image/registry/endpoint.js';
 import { decodeAuth, encodeAuth, loadCredentials, lookupCredentials, storeCredentials, dockerConfigPath } from '../../src/image/registry/credentials.js';
 import { defaultRetryPolicy, nextDelay, parseRetryAfter } from '../../src/image/registry/retry.js';
@@ -93,6 +93,17 @@ describe('Docker config credentials', () => {
     expect(lookupCredentials(cfg, 'docker.io')?.username).toBe('hub');
     expect(lookupCredentials(cfg, 'reg.io')?.username).toBe('r');
     expect(lookupCredentials(cfg, 'other.io')).toBeUndefined();
+  });
+  it('an identitytoken entry is an identity token (Docker keeps the user in auth, without a password)', () => {
+    const cfg = { auths: { 'reg.io': { auth: Buffer.from('alice:').toString('base64'), identitytoken: 'refresh-1' }, 'bare.io': { identitytoken: 'refresh-2' } } };
+    expect(lookupCredentials(cfg, 'reg.io')).toEqual({ username: 'alice', password: '', identityToken: 'refresh-1' });
+    expect(lookupCredentials(cfg, 'bare.io')).toEqual({ username: '<token>', password: '', identityToken: 'refresh-2' });
+  });
+  it('the OAuth2 form for an identity token: refresh_token grant, service, scopes joined by spaces', () => {
+    const { url, body } = oauthTokenRequest({ scheme: 'bearer', params: { realm: 'https://auth.test/token', service: 'reg' } }, ['repository:a:pull', 'repository:b:pull,push'], 'r3fr3sh');
+    expect(url).toBe('https://auth.test/token');
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'r3fr3sh', client_id: 'tsbuild', service: 'reg', scope: 'repository:a:pull repository:b:pull,push' });
+    expect(() => oauthTokenRequest({ scheme: 'bearer', params: {} }, [], 'x')).toThrow(/no realm/);
   });
   it('writes atomically under $DOCKER_CONFIG, keeps other keys, and removes on logout', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tsbuild-dockercfg-'));

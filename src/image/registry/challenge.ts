@@ -107,6 +107,19 @@ export function tokenUrl(challenge: Challenge, scopes: readonly string[], accoun
   return u.toString();
 }
 
+/**
+ * The OAuth2 request for a token with an identity token (RFC 6749's
+ * refresh_token grant, as Docker posts it): the realm and a form body.
+ */
+export function oauthTokenRequest(challenge: Challenge, scopes: readonly string[], refreshToken: string, clientId = 'tsbuild'): { url: string; body: string } {
+  const realm = challenge.params.realm;
+  if (!realm) throw new Error('the Bearer challenge has no realm');
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });
+  if (challenge.params.service) form.set('service', challenge.params.service);
+  if (scopes.length > 0) form.set('scope', scopes.join(' '));
+  return { url: new URL(realm).toString(), body: form.toString() };
+}
+
 /** Basic credentials as an Authorization header value. */
 export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;

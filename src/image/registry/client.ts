@@ -4,7 +4,7 @@
 // Basic auth, and retries with backoff on 5xx and dropped connections for
 // requests whose body can be sent again.
 import { TsbuildError } from '../../errors.js';
-import { basicAuthorization, mergeScopes, parseChallenges, pickChallenge, repositoryScope, tokenUrl, type Action, type Challenge } from './challenge.js';
+import { basicAuthorization, mergeScopes, oauthTokenRequest, parseChallenges, pickChallenge, repositoryScope, tokenUrl, type Action, type Challenge } from './challenge.js';
 import type { Credentials } from './credentials.js';
 import { baseUrl, type Endpoint } from './endpoint.js';
 import { defaultRetryPolicy, nextDelay, type RetryPolicy } from './retry.js';
@@ -155,10 +155,12 @@ export class RegistryClient {
   #basic(): string {
     const c = this.options.credentials;
     if (!c) throw registryError('REGISTRY_UNAUTHORIZED', `${this.endpoint.registry} needs a login: run 'tsbuild login ${this.endpoint.registry}'`);
+    if (c.identityToken !== undefined) throw registryError('REGISTRY_AUTH', `${this.endpoint.registry} asks for Basic authentication, but its login is an identity token, which works only with a token server`);
     return basicAuthorization(c.username, c.password);
   }
 
   async #bearer(challenge: Challenge): Promise<string> {
+    if (this.options.credentials?.identityToken !== undefined) return this.#oauth(challenge, this.options.credentials.identityToken);
     let url: string;
     try {
       url = tokenUrl(challenge, this.scopes(), this.options.credentials?.username);
@@ -180,6 +182,25 @@ export class RegistryClient {
     if (!res.ok) throw registryError('REGISTRY_AUTH', `token request to ${new URL(url).origin} failed: ${res.status} ${await describeFailure(res)}`);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
+    if (!token) throw registryError('REGISTRY_AUTH', `the token server of ${this.endpoint.registry} answered without a token`);
+    return `Bearer ${token}`;
+  }
+
+  /** A token for an identity token: the OAuth2 form posted to the realm, as Docker does. */
+  async #oauth(challenge: Challenge, identityToken: string): Promise<string> {
+    let req: { url: string; body: string };
+    try {
+      req = oauthTokenRequest(challenge, this.scopes(), identityToken);
+    } catch (err) {
+      throw registryError('REGISTRY_AUTH', `${this.endpoint.registry}: bad Bearer challenge: ${(err as Error).message}`, err);
+    }
+    const res = await this.#fetchWithRetry('POST', req.url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: req.body });
+    if (res.status === 400 || res.status === 401 || res.status === 403) {
+      throw registryError('REGISTRY_UNAUTHORIZED', `the token server of ${this.endpoint.registry} refused the identity token of this login (${res.status} ${await describeFailure(res)}): run 'tsbuild login ${this.endpoint.registry}' again`);
+    }
+    if (!res.ok) throw registryError('REGISTRY_AUTH', `token request to ${new URL(req.url).origin} failed: ${res.status} ${await describeFailure(res)}`);
+    const body = (await res.json()) as { access_token?: string; token?: string };
+    const token = body.access_token ?? body.token;
     if (!token) throw registryError('REGISTRY_AUTH', `the token server of ${this.endpoint.registry} answered without a token`);
     return `Bearer ${token}`;
   }

@@ -7,6 +7,9 @@ import { execa } from 'execa';
 import { TsbuildError } from '../../errors.js';
 import type { Credentials } from './credentials.js';
 
+/** the user name a helper gives (and Docker's config implies) with an identity token as the secret */
+export const IDENTITY_TOKEN_USER = '<token>';
+
 export interface HelperConfig {
   credsStore?: string;
   credHelpers?: Record<string, string>;
@@ -53,6 +56,7 @@ export async function helperGet(name: string, serverUrl: string, env: NodeJS.Pro
     throw new TsbuildError('image', 'CREDENTIAL_HELPER', `credential helper ${helperProgram(name)} get printed no JSON for ${serverUrl}`, { cause: err });
   }
   if (typeof j.Username !== 'string' || typeof j.Secret !== 'string' || j.Secret === '') return undefined;
+  if (j.Username === IDENTITY_TOKEN_USER) return { username: j.Username, password: '', identityToken: j.Secret };
   return { username: j.Username, password: j.Secret };
 }
 

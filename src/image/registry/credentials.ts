@@ -10,12 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TsbuildError } from '../../errors.js';
-import { helperErase, helperFor, helperGet, helperProgram, helperStore } from './cred-helper.js';
+import { helperErase, helperFor, helperGet, helperProgram, helperStore, IDENTITY_TOKEN_USER } from './cred-helper.js';
 import { credentialKey, dockerHubAuthKey, dockerHubDomain } from './endpoint.js';
 
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * an identity token (an OAuth2 refresh token) instead of the password: from
+   * the config's `identitytoken`, or a credential helper's `<token>` user
+   */
+  identityToken?: string;
 }
 
 export interface DockerConfig {
@@ -53,6 +58,10 @@ export function lookupCredentials(config: DockerConfig, registry: string): Crede
   for (const key of candidateKeys(registry)) {
     const e = auths[key];
     if (!e) continue;
+    if (e.identitytoken) {
+      const username = (e.auth ? decodeAuth(e.auth)?.username : undefined) ?? e.username ?? IDENTITY_TOKEN_USER;
+      return { username, password: '', identityToken: e.identitytoken };
+    }
     if (e.auth) {
       const c = decodeAuth(e.auth);
       if (c) return c;
