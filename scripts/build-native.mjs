@@ -33,5 +33,6 @@ for (const name of programs) {
     console.error(`tsbuild: '${cc} ${argv.join(' ')}' failed with exit ${result.status}`);
     process.exit(1);
   }
-  console.error(`tsbuild: native/${name}.c is linked dynamically (a static link failed: ${staticTry.stderr?.toString().trim().split('\n').at(-1) ?? ''})`);
+  const why = staticTry.stderr?.toString().split('\n').find((l) => /cannot find|error:/.test(l)) ?? 'see the compiler';
+  console.error(`tsbuild: native/${name}.c is linked dynamically (a static link failed: ${why.trim()})`);
 }

@@ -7,7 +7,11 @@ export function randomHex(bytes: number): string {
   const buf = Buffer.alloc(bytes);
   const fd = openSync('/dev/urandom', 'r');
   try {
-    for (let off = 0; off < bytes; ) off += readSync(fd, buf, off, bytes - off, null);
+    for (let off = 0; off < bytes; ) {
+      const n = readSync(fd, buf, off, bytes - off, null);
+      if (n === 0) throw new Error('/dev/urandom: unexpected end of file');
+      off += n;
+    }
   } finally {
     closeSync(fd);
   }

@@ -17,6 +17,7 @@ import type { ProgressEmitter, StepInfo } from './events.js';
 import type { BuildPlan, PlannedStage, PlannedStep, SourceRef } from './plan-types.js';
 import type { LayerInfo } from './rootfs.js';
 import type { FsStepContext } from './step-exec.js';
+import type { HttpGet } from '../image/registry/transport.js';
 
 export interface ExecuteOptions {
   store: ImageStore;
@@ -27,7 +28,7 @@ export interface ExecuteOptions {
   events: ProgressEmitter;
   /** stages at once; default the number of cores */
   concurrency?: number;
-  fetch?: typeof fetch;
+  fetch?: HttpGet;
 }
 
 export interface BuildResult {

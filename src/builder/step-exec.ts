@@ -14,6 +14,7 @@ import { layerDirs, mergedView, type LayerInfo } from './rootfs.js';
 import { commitLayer } from './snapshot.js';
 import { runCopy } from './steps/copy.js';
 import { runStep, withLockedCaches } from './steps/run.js';
+import type { HttpGet } from '../image/registry/transport.js';
 
 export interface FsStepContext {
   store: ImageStore;
@@ -21,7 +22,7 @@ export interface FsStepContext {
   context: ContextSnapshot;
   secrets: ReadonlyMap<string, Buffer>;
   events: ProgressEmitter;
-  fetch?: typeof fetch;
+  fetch?: HttpGet;
   /** the layers of a stage or image that a step reads from (COPY --from, RUN --mount=from) */
   sourceLayers(ref: SourceRef): Promise<LayerInfo[]>;
 }

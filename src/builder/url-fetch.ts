@@ -10,7 +10,7 @@ import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256, type Digest } from '../image/digest.js';
 import type { ImageStore } from '../image/store.js';
-import { verifiedFetch } from '../image/registry/transport.js';
+import { verifiedFetch, type HttpGet } from '../image/registry/transport.js';
 
 interface UrlRecord {
   version: 1;
@@ -39,7 +39,7 @@ async function readRecord(file: string, url: string): Promise<UrlRecord | undefi
 }
 
 /** The sha256 of what `url` serves now, its bytes stored as a blob in the store. */
-export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImpl: typeof fetch = verifiedFetch): Promise<Digest> {
+export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImpl: HttpGet = verifiedFetch): Promise<Digest> {
   const where = formatPosition(u.range);
   const file = recordFile(store.root, u.url);
   const old = await readRecord(file, u.url);
@@ -51,7 +51,10 @@ export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImp
   try {
     res = await fetchImpl(u.url, { headers });
   } catch (err) {
-    throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: cannot fetch: ${(err as Error).message}`, { ranges: [u.range], cause: err });
+    // fetch says only 'fetch failed': the reason (a certificate, a refused connection) is on its cause
+    const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+    const why = cause ? `${(err as Error).message}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}` : (err as Error).message;
+    throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: cannot fetch: ${why}`, { ranges: [u.range], cause: err });
   }
   if (res.status === 304 && usable) return usable.digest;
   if (!res.ok) throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: HTTP ${res.status} ${res.statusText}`, { ranges: [u.range] });

@@ -2,13 +2,14 @@
 // handed to boxinit, through the seccomp compiler in ./seccomp/.
 //
 // Compiling Docker's default profile costs tens of milliseconds on every
-// `run`, so its result is cached in ROOT/cache/seccomp/, one file per
-// capability set, whose first line names everything else the program depends
-// on: the kernel release and the identity of the compiler code, which holds
-// the profile (the bundle's files, or the seccomp sources when running from
-// source), so a rebuilt tsbuild never reuses a program compiled by an older
-// compiler. The line is compared whole: no hash (node:crypto costs the run
-// path milliseconds to load).
+// `run`, so its result is cached in ROOT/cache/seccomp/. An entry's first
+// line names everything the program depends on besides the capability set
+// (in the file name): the kernel release and the identity of the compiler
+// code, which holds the profile (the bundle's files, or the seccomp sources
+// when running from source), so a rebuilt tsbuild never reuses a program
+// compiled by an older compiler. That line is compared whole; the file name
+// carries a cheap hash of it, so each bundle holding the compiler keeps its
+// own entry (node:crypto would cost the run path milliseconds to load).
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
@@ -23,8 +24,10 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   if (choice.kind === 'unconfined') return undefined;
   if (choice.kind === 'file') return (await import('./seccomp/resolve.js')).resolveSeccomp(choice.path, capabilities, release());
   if (cacheRoot === undefined) return compileDefault(capabilities);
-  const file = path.join(cacheRoot, 'seccomp', `default-${capabilities.toString(16)}.bpf`);
-  const header = Buffer.from(`tsbuild-seccomp-v2 ${release()} ${await codeIdentity()}\n`);
+  const headerText = `tsbuild-seccomp-v2 ${release()} ${await codeIdentity()}\n`;
+  const header = Buffer.from(headerText);
+  // each bundle that holds the compiler (run.cjs, the split build the monitor runs) keeps its own entry
+  const file = path.join(cacheRoot, 'seccomp', `default-${capabilities.toString(16)}-${fnv1a(headerText)}.bpf`);
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(file);
@@ -43,6 +46,13 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
     /* a cache that cannot be written is only slower */
   }
   return program;
+}
+
+/** 32-bit FNV-1a, hex: a file name for the first line (which is compared whole) */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 async function compileDefault(capabilities: bigint): Promise<Uint8Array> {

@@ -6,6 +6,7 @@
 // --tls-verify=true, and `-e NODE_EXTRA_CA_CERTS` sees the user's value.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ describe.skipIf(!!why)('bin/tsbuild defers NODE_EXTRA_CA_CERTS and still trusts 
   let root: string;
   let ca: string;
   let server: Server;
+  let plain: ReturnType<typeof createHttpServer>;
   let port = 0;
   let rootfs: BusyboxRootfs;
   const served: string[] = [];
@@ -68,15 +70,23 @@ describe.skipIf(!!why)('bin/tsbuild defers NODE_EXTRA_CA_CERTS and still trusts 
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
+    // plain http that sends the client on to the https server
+    plain = createHttpServer((req, res) => {
+      served.push(`http ${req.url ?? ''}`);
+      res.writeHead(301, { location: `https://127.0.0.1:${port}/greeting.txt` }).end();
+    });
+    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+    const plainPort = (plain.address() as AddressInfo).port;
     rootfs = makeBusyboxRootfs({ tar: true });
     const imported = await tsbuild(['import', rootfs.tar as string, 'busybox:latest'], false);
     expect(imported.code, imported.stderr).toBe(0);
     mkdirSync(path.join(tmp, 'ctx'));
-    writeFileSync(path.join(tmp, 'ctx', 'Boxfile'), `FROM busybox\nADD https://127.0.0.1:${port}/moved /srv/greeting.txt\n`);
+    writeFileSync(path.join(tmp, 'ctx', 'Boxfile'), `FROM busybox\nADD https://127.0.0.1:${port}/moved /srv/greeting.txt\nADD http://127.0.0.1:${plainPort}/up /srv/up.txt\n`);
   });
 
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
+    await new Promise((r) => plain?.close(r));
     rootfs?.cleanup();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -84,17 +94,18 @@ describe.skipIf(!!why)('bin/tsbuild defers NODE_EXTRA_CA_CERTS and still trusts 
   it('without the variable the certificate is not trusted: the build names the ADD and fails', async () => {
     const r = await tsbuild(['build', '-t', 'greeting', path.join(tmp, 'ctx')], false);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/Boxfile:2:\d+: ADD https:\/\/127\.0\.0\.1:\d+\/moved: cannot fetch/);
+    expect(r.stderr).toMatch(/Boxfile:2:\d+: ADD https:\/\/127\.0\.0\.1:\d+\/moved: cannot fetch: fetch failed: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE): /);
   });
 
-  it('with it, the ADD fetches over verified TLS through the redirect', async () => {
+  it('with it, the ADD fetches over verified TLS through the redirects (https → https, and http → https)', async () => {
     served.length = 0;
     const r = await tsbuild(['build', '-t', 'greeting', path.join(tmp, 'ctx')], true);
     expect(r.code, r.stderr).toBe(0);
-    expect(served).toEqual(['/moved', '/greeting.txt']);
-    const cat = await tsbuild(['run', '--rm', 'greeting', 'cat', '/srv/greeting.txt'], false);
+    // (the two ADDs may fetch at the same time)
+    expect([...served].sort()).toEqual(['/greeting.txt', '/greeting.txt', '/moved', 'http /up']);
+    const cat = await tsbuild(['run', '--rm', 'greeting', 'cat', '/srv/greeting.txt', '/srv/up.txt'], false);
     expect(cat.code, cat.stderr).toBe(0);
-    expect(cat.stdout).toBe('hello over tls\n');
+    expect(cat.stdout).toBe('hello over tls\nhello over tls\n');
   });
 
   it('node itself starts without the variable; -e NODE_EXTRA_CA_CERTS still sees the user\'s value', async () => {

@@ -28,6 +28,7 @@ describe('the launcher picks the bundle by command', () => {
     // the real launcher beside two stand-ins that say which one was loaded
     tmp = mkdtempSync(path.join(tmpdir(), 'tsbuild-launcher-'));
     copyFileSync(path.join(dist, 'tsbuild.js'), path.join(tmp, 'tsbuild.js'));
+    copyFileSync(path.join(dist, 'package.json'), path.join(tmp, 'package.json'));
     writeFileSync(path.join(tmp, 'run.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('run bundle: ' + argv.join(' ')); } };\n");
     // a code cache made for another file: its stamp does not fit, the file itself runs
     copyFileSync(path.join(dist, 'run.cjs.v8cache'), path.join(tmp, 'run.cjs.v8cache'));

@@ -19,7 +19,7 @@ import type { CopyOp, PlannedStep } from '../plan-types.js';
 import { lookupInLayers } from '../rootfs.js';
 import { applySymbolicMode } from './chmod.js';
 import { ChownError, resolveChown } from './chown.js';
-import { verifiedFetch } from '../../image/registry/transport.js';
+import { verifiedFetch, type HttpGet } from '../../image/registry/transport.js';
 
 export type CopySource = { kind: 'context'; snapshot: ContextSnapshot } | { kind: 'tree'; dir: string };
 
@@ -32,7 +32,7 @@ export interface CopyRequest {
   /** the fresh directory to fill (the future layer) */
   layerDir: string;
   /** fetch for ADD URLs (tests hand in their own) */
-  fetch?: typeof fetch;
+  fetch?: HttpGet;
   /** the store's blob of an ADD URL fetched while planning (undefined: gone, fetch again) */
   readBlob?: (digest: string) => Promise<Buffer | undefined>;
 }
