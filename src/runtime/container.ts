@@ -48,6 +48,8 @@ export interface RunRequest {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** with -t: the caller's terminal, whose window size the pty gets (default: stdout; differs when stdout is teed into the log) */
+  terminal?: NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number };
   /** a detached run's monitor (src/runtime/lifecycle/monitor.ts) */
   lifecycle?: LifecycleHooks;
 }
@@ -133,7 +135,8 @@ export async function runAttached(req: RunRequest): Promise<number> {
     writeFileSync(files.hostname, hostnameFile(spec.hostname), { mode: 0o644 });
     // files.hosts: written by attachLimitsAndNetwork, with the container's address
     writeFileSync(files.resolvConf, resolvConfFile(hostResolv), { mode: 0o644 });
-    const tty = spec.tty ? { rows: req.stdout.rows || 24, cols: req.stdout.columns || 80 } : undefined;
+    const term = req.terminal ?? req.stdout;
+    const tty = spec.tty ? { rows: term.rows || 24, cols: term.columns || 80 } : undefined;
     const config = toBoxinitConfig(spec, { rootfs, ...files }, seccomp, tty);
     // ── limits: cgroup + network (src/runtime/cgroups/attach.ts) ──
     const attached = await attachLimitsAndNetwork({ id, dir, resources: options.resources, network: options.network, privileged: spec.privileged, hostname: spec.hostname, name: options.name, image: req.image, config, hostsPath: files.hosts, cleanup, owner: state.owner, stderr: req.stderr });
@@ -255,11 +258,11 @@ async function runBoxinit(
   configPipe.write(encoded);
   if (!spec.tty) configPipe.end();
   else {
-    const out = req.stdout as NodeJS.WritableStream & { rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
+    const out = (req.terminal ?? req.stdout) as NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
     const onResize = () => {
       if (!configPipe.destroyed) configPipe.write(encodeWindowSize(out.rows || 24, out.columns || 80));
     };
-    if (req.stdout.isTTY) {
+    if (out.isTTY) {
       out.on('resize', onResize);
       cleanup.defer('stop watching the window size', () => void out.off('resize', onResize));
     }

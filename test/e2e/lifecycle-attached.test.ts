@@ -174,6 +174,15 @@ describe.skipIf(!!why)('attached containers have a record; start and restart', (
     expect((await tsb(h, ['restart', 'no-such-container'])).stderr).toMatch(/no such container/);
   });
 
+  it('an attached -t run logs what its pty showed, as stdout (Docker logs a tty container so)', async () => {
+    const r = await tsb(h, ['run', '-t', '--name', 'lc-tty', '--network', 'none', 'lc-att:1', 'sh', '-c', 'echo hi; echo err >&2; [ -t 1 ] && echo on-a-tty']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('hi\r\nerr\r\non-a-tty\r\n');
+    ids.push(await idOf('lc-tty'));
+    expect(await tsb(h, ['logs', 'lc-tty'])).toMatchObject({ code: 0, stdout: 'hi\r\nerr\r\non-a-tty\r\n', stderr: '' });
+    expect((await tsb(h, ['rm', 'lc-tty'])).code).toBe(0);
+  });
+
   it('start -a shows this run’s output (not an earlier run’s), stdout and stderr apart, and exits with its status', async () => {
     const script = 'n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; echo "err $n" >&2; exit $((n+4))';
     const r = await tsb(h, ['run', '--name', 'lc-sa', '--network', 'none', 'lc-att:1', 'sh', '-c', script]);

@@ -48,8 +48,8 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
     }
     const resolved = await resolveRootfs(ctx.root, options, ctx.env);
     options.mounts.push(...imageVolumeMounts(ctx.root, (resolved.image as { Volumes?: Record<string, unknown> }).Volumes, options.mounts, volumes));
-    // an attached run that keeps its container logs its output too (no -t: its terminal is the caller's)
-    const logged = !lifecycle && !options.rm && !options.tty ? (await import('../../runtime/lifecycle/attached-log.js')).teeToLog(containerDir(ctx.root, hooks.id), ctx.stdout, ctx.stderr) : undefined;
+    // an attached run that keeps its container logs its output too (with -t, what the pty shows, as stdout)
+    const logged = !lifecycle && !options.rm ? (await import('../../runtime/lifecycle/attached-log.js')).teeToLog(containerDir(ctx.root, hooks.id), ctx.stdout, ctx.stderr) : undefined;
     try {
       if (volumes.fresh.length > 0) await (await import('../../runtime/lifecycle/volume-seed.js')).seedVolumes(volumes, resolved.source);
       return await runAttached({
@@ -63,6 +63,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
         stdin: ctx.stdin,
         stdout: logged?.stdout ?? ctx.stdout,
         stderr: logged?.stderr ?? ctx.stderr,
+        terminal: ctx.stdout,
         lifecycle: hooks,
       });
     } finally {

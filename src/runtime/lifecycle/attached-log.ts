@@ -1,9 +1,10 @@
-// An attached run that keeps its container (no --rm, no -t) logs its output
-// as a detached one does (ROOT/containers/<id>/ctr.log, log-file.ts), so that
+// An attached run that keeps its container (no --rm) logs its output as a
+// detached one does (ROOT/containers/<id>/ctr.log, log-file.ts), so that
 // `logs` shows it after the container exited, as Docker's json-file driver
-// does: each stream goes to the caller and to the log. The container's
-// output then reaches the caller through tsbuild (a pipe) instead of the
-// caller's own fd. `run --rm` and `-t` runs keep their direct path.
+// does: each stream goes to the caller and to the log (with -t, what the pty
+// shows, as stdout). The container's output then reaches the caller through
+// tsbuild (a pipe) instead of the caller's own fd. `run --rm` keeps the
+// direct path.
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { logWriter } from './log-file.js';
