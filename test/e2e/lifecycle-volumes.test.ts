@@ -88,6 +88,10 @@ describe.skipIf(!!why)('volumes', () => {
     const r = await tsb(h, ['run', '--rm', '--network', 'none', 'lc-seeded:1', 'sh', '-c', show]);
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'seeded\n1000 10 640\n/etc/passwd\n1\n' });
     expect(await volumes()).toEqual(before);
+    // the vfs driver seeds from its own copy of the image
+    const v = await tsb(h, ['run', '--rm', '--network', 'none', '--storage-driver', 'vfs', 'lc-seeded:1', 'sh', '-c', show]);
+    expect(v, v.stderr).toMatchObject({ code: 0, stdout: 'seeded\n1000 10 640\n/etc/passwd\n1\n' });
+    expect(await volumes()).toEqual(before);
 
     // an existing but empty named volume is seeded (as Docker's)
     expect((await tsb(h, ['volume', 'create', 'lc-empty'])).code).toBe(0);

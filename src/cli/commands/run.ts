@@ -51,7 +51,10 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
     // an attached run that keeps its container logs its output too (with -t, what the pty shows, as stdout)
     const logged = !lifecycle && !options.rm ? (await import('../../runtime/lifecycle/attached-log.js')).teeToLog(containerDir(ctx.root, hooks.id), ctx.stdout, ctx.stderr) : undefined;
     try {
-      if (volumes.fresh.length > 0) await (await import('../../runtime/lifecycle/volume-seed.js')).seedVolumes(volumes, resolved.source);
+      const seed = async (source: RootfsSource) => (await import('../../runtime/lifecycle/volume-seed.js')).seedVolumes(volumes, source);
+      // the vfs driver's copy of the image exists only inside runAttached: its volumes are seeded from it there
+      const vfsImage = resolved.source.kind === 'layers' && resolved.source.materialize !== undefined;
+      if (volumes.fresh.length > 0 && !vfsImage) await seed(resolved.source);
       return await runAttached({
         root: ctx.root,
         options,
@@ -64,6 +67,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
         stdout: logged?.stdout ?? ctx.stdout,
         stderr: logged?.stderr ?? ctx.stderr,
         terminal: ctx.stdout,
+        ...(volumes.fresh.length > 0 && vfsImage ? { materialized: (dir: string) => seed({ kind: 'dir', dir }) } : {}),
         lifecycle: hooks,
       });
     } finally {

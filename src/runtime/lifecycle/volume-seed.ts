@@ -14,7 +14,7 @@ import type { VolumePlan } from './volumes.js';
 export async function seedVolumes(plan: VolumePlan, source: RootfsSource): Promise<void> {
   if (plan.fresh.length === 0) return;
   const lowers = source.kind === 'dir' ? [source.dir] : source.layersTopFirst;
-  // the vfs driver's image is only materialized later: its volumes start empty
+  // (the vfs driver's image is seeded from once it is materialized: run.ts)
   if (lowers.length === 0) return;
   await withRootView({ lowers }, async (root) => {
     for (const v of plan.fresh) {
