@@ -16,6 +16,7 @@ import { importTar, installCredentialHelper, startRegistry, type TestRegistry } 
 import { buildCli, type BuiltCli } from '../helpers/image-cli.js';
 import { missing } from '../helpers/requires.js';
 import { execFileSync } from 'node:child_process';
+import { onTerminal } from '../helpers/pty-driver.js';
 
 const why = missing('registry');
 
@@ -186,40 +187,6 @@ for (const kind of ['basic', 'token'] as const) {
   });
 }
 
-/**
- * Runs argv on a real pseudo-terminal (Python's pty module: node has none),
- * answering each prompt once it appears; returns everything the terminal showed.
- */
-function onTerminal(argv: string[], answers: [prompt: string, answer: string][], env: NodeJS.ProcessEnv): { code: number; screen: string } {
-  const driver = [
-    'import os, pty, sys, json',
-    'argv = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])',
-    'pid, fd = pty.fork()',
-    'if pid == 0:',
-    '    os.execvp(argv[0], argv)',
-    'screen = b""',
-    'while True:',
-    '    try:',
-    '        data = os.read(fd, 4096)',
-    '    except OSError:',
-    '        break',
-    '    if not data:',
-    '        break',
-    '    screen += data',
-    '    if answers and answers[0][0].encode() in screen.split(b"\\n")[-1]:',
-    '        os.write(fd, answers.pop(0)[1].encode())',
-    '_, status = os.waitpid(pid, 0)',
-    'sys.stdout.write(screen.decode(errors="replace"))',
-    'sys.exit(os.waitstatus_to_exitcode(status))',
-  ].join('\n');
-  try {
-    const screen = execFileSync('python3', ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env, encoding: 'utf8', timeout: 60_000 });
-    return { code: 0, screen };
-  } catch (err) {
-    const e = err as { status?: number; stdout?: string };
-    return { code: e.status ?? -1, screen: e.stdout ?? '' };
-  }
-}
 
 function noPython(): string | undefined {
   try {
@@ -249,7 +216,7 @@ describe.skipIf(!!(missing('registry') ?? noPython()))('login on a terminal', ()
 
   it('asks for the user name (echoed) and the password (not echoed), checks and saves them', () => {
     const env = { ...process.env, DOCKER_CONFIG: path.join(work, 'docker') };
-    const r = onTerminal([process.execPath, cli.bin, 'login', reg.host], [['Username for', 'bob\r'], ['Password for', 'hunter2!\r']], env);
+    const r = onTerminal([process.execPath, cli.bin, 'login', reg.host], [{ after: 'Username for', send: 'bob\r' }, { after: 'Password for', send: 'hunter2!\r' }], { env });
     expect(r.screen).toContain(`Username for ${reg.host}: bob`);
     expect(r.screen).toContain(`Password for bob@${reg.host}: `);
     expect(r.screen).not.toContain('hunter2');
@@ -258,7 +225,7 @@ describe.skipIf(!!(missing('registry') ?? noPython()))('login on a terminal', ()
     const saved = JSON.parse(readFileSync(path.join(work, 'docker', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
     expect(Buffer.from(saved.auths[reg.host]!.auth, 'base64').toString()).toBe('bob:hunter2!');
     // a wrong password typed on the terminal is refused and saves nothing new
-    const bad = onTerminal([process.execPath, cli.bin, 'login', '-u', 'bob', reg.host, '--tls-verify=false'], [['Password for', 'nope\r']], { ...env, DOCKER_CONFIG: path.join(work, 'docker2') });
+    const bad = onTerminal([process.execPath, cli.bin, 'login', '-u', 'bob', reg.host, '--tls-verify=false'], [{ after: 'Password for', send: 'nope\r' }], { env: { ...env, DOCKER_CONFIG: path.join(work, 'docker2') } });
     expect(bad.code).toBe(125);
     expect(bad.screen).not.toContain('nope');
   });
