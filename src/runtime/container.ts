@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError } from '../errors.js';
-import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, encodeWindowSize, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
+import { boxinitArgv, CONFIG_FD, encodeBoxinitConfig, parseBoxinitReport, REPORT_FD, type BoxinitRootfs } from './boxinit-protocol.js';
 import { attachLimitsAndNetwork } from './cgroups/attach.js';
 import { Cleanup } from './cleanup.js';
 import { toBoxinitConfig } from './container-config.js';
@@ -25,6 +25,7 @@ import { spawnAttached, type AttachedChild, type StdioSlot } from './sys/exec.js
 import { copyLayers } from './vfs.js';
 import type { LifecycleHooks } from './lifecycle/hooks.js';
 import { randomHex } from '../random-hex.js';
+import { relayTerminal } from './terminal-relay.js';
 
 /** what the root filesystem is made of */
 export type RootfsSource =
@@ -261,19 +262,7 @@ async function runBoxinit(
   configPipe.write(encoded);
   if (!spec.tty) configPipe.end();
   else {
-    const out = (req.terminal ?? req.stdout) as NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
-    const onResize = () => {
-      if (!configPipe.destroyed) configPipe.write(encodeWindowSize(out.rows || 24, out.columns || 80));
-    };
-    if (out.isTTY) {
-      out.on('resize', onResize);
-      cleanup.defer('stop watching the window size', () => void out.off('resize', onResize));
-    }
-    const stdinRaw = req.stdin as NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
-    if (spec.interactive && stdinRaw.isTTY && stdinRaw.setRawMode) {
-      stdinRaw.setRawMode(true);
-      cleanup.defer('restore the terminal', () => void stdinRaw.setRawMode?.(false));
-    }
+    cleanup.defer('restore the terminal', relayTerminal(configPipe, req.terminal ?? req.stdout, req.stdin, spec.interactive));
     void child.exited.then(() => configPipe.destroy());
   }
   wireStreams(req, child, spec.interactive);

@@ -8,10 +8,11 @@ import { isatty } from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { TsbuildError, usageError } from '../../errors.js';
 import { boxinitExecArgv, encodeBoxinitExecConfig, type BoxinitExecConfig } from '../boxinit-exec.js';
-import { CONFIG_FD, encodeWindowSize, parseBoxinitReport, REPORT_FD } from '../boxinit-protocol.js';
+import { CONFIG_FD, parseBoxinitReport, REPORT_FD } from '../boxinit-protocol.js';
 import { spawnAttached, type StdioSlot } from '../sys/exec.js';
 import type { ResolvedUser } from '../user.js';
 import type { ContainerView } from './lookup.js';
+import { relayTerminal } from '../terminal-relay.js';
 
 export interface ExecRequest {
   argv: string[];
@@ -91,17 +92,9 @@ export async function execIn(
   else {
     // the pipe stays open for window-size changes (tty mode)
     configPipe.write(encodeBoxinitExecConfig(config));
-    const out = io.stdout as NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown };
-    const onResize = () => {
-      if (!configPipe.destroyed) configPipe.write(encodeWindowSize(out.rows || 24, out.columns || 80));
-    };
-    if (out.isTTY) out.on('resize', onResize);
-    const stdinRaw = io.stdin as NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
-    const raw = r.interactive && !detach && stdinRaw.isTTY === true && stdinRaw.setRawMode !== undefined;
-    if (raw) stdinRaw.setRawMode?.(true);
+    const undo = relayTerminal(configPipe, io.stdout, io.stdin, r.interactive && !detach);
     void child.exited.then(() => {
-      if (out.isTTY) out.off('resize', onResize);
-      if (raw) stdinRaw.setRawMode?.(false);
+      undo();
       configPipe.destroy();
     });
   }
