@@ -7,9 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatPosition, TsbuildError } from '../errors.js';
 import { ociArchitecture } from '../image/config.js';
-import { buildManifest, commitImage, serializeManifest, type CommittedImage } from '../image/manifest.js';
-import { mediaTypes, type Descriptor } from '../image/oci.js';
-import { descriptorTag, type ImageStore } from '../image/store.js';
+import { commitImage } from '../image/manifest.js';
+import type { ImageStore } from '../image/store.js';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256 } from '../image/digest.js';
@@ -130,18 +129,6 @@ async function resolveImage(store: ImageStore, ref: string, req: BuildRequest, u
  * image under every tag (or untagged, when there are none): then a fully
  * cached rebuild writes nothing at all — no blob, no index, no lock.
  */
-async function commitUnlessPresent(store: ImageStore, configBytes: Buffer, layers: Descriptor[], tags: readonly string[]): Promise<CommittedImage> {
-  const config = { mediaType: mediaTypes.config, digest: sha256(configBytes), size: configBytes.length };
-  const manifest = buildManifest(config, layers);
-  const manifestDigest = sha256(serializeManifest(manifest));
-  if ((await store.hasBlob(config.digest)) && (await store.hasBlob(manifestDigest))) {
-    const entries = (await store.readIndex()).manifests.filter((d) => d.digest === manifestDigest);
-    const present = tags.length === 0 ? entries.length > 0 : tags.every((t) => entries.some((d) => descriptorTag(d) === t));
-    if (present) return { id: config.digest, manifestDigest, manifest };
-  }
-  return commitImage(store, configBytes, layers, tags);
-}
-
 type ParserModule = typeof import('../parser/index.js');
 
 /**
@@ -241,7 +228,8 @@ export async function build(req: BuildRequest): Promise<BuildOutcome> {
   const result = await executePlan({ store, plan, context: snapshot, events, ...(req.noCache ? { noCache: true } : {}), ...(req.secrets ? { secrets: req.secrets } : {}) });
   const t0 = events.elapsed();
   events.emit({ type: 'export-start', label: 'exporting to image' });
-  const committed = await commitUnlessPresent(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags);
+  // a fully cached rebuild writes nothing: the image and its tags are there already
+  const committed = await commitImage(store, result.configBytes, result.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })), req.tags, { unlessPresent: true });
   events.emit({ type: 'export-done', imageId: committed.id, tags: req.tags, durationMs: events.elapsed() - t0 });
   if (req.cacheTo?.length) {
     const rc = await import('./remote-cache/export.js');

@@ -1,8 +1,8 @@
 // Building OCI manifests and committing a finished image (config + layers
 // already stored) to the store.
-import type { Digest } from './digest.js';
+import { sha256, type Digest } from './digest.js';
 import { mediaTypes, type Descriptor, type Manifest } from './oci.js';
-import type { ImageStore } from './store.js';
+import { descriptorTag, type ImageStore } from './store.js';
 
 export function buildManifest(config: Descriptor, layers: Descriptor[], annotations?: Record<string, string>): Manifest {
   const m: Manifest = {
@@ -28,17 +28,30 @@ export interface CommittedImage {
 /**
  * Stores config bytes (verbatim) and a manifest for already-stored layer
  * blobs, then tags the image (or keeps it untagged when no tags are given).
+ * With `unlessPresent`, an image whose blobs and tags (or, untagged, whose
+ * index entry) are all there already is left as it is: nothing is written.
  */
 export async function commitImage(
   store: ImageStore,
   configBytes: Uint8Array,
   layers: Descriptor[],
   tags: readonly string[] = [],
+  options: { unlessPresent?: boolean } = {},
 ): Promise<CommittedImage> {
-  const config = await store.writeBlob(configBytes, { mediaType: mediaTypes.config });
+  const config: Descriptor = { mediaType: mediaTypes.config, digest: sha256(configBytes), size: configBytes.length };
   const manifest = buildManifest(config, layers);
-  const m = await store.writeBlob(serializeManifest(manifest), { mediaType: mediaTypes.manifest });
-  if (tags.length === 0) await store.addImage(m.digest);
-  for (const t of tags) await store.tag(t, m.digest);
-  return { id: config.digest, manifestDigest: m.digest, manifest };
+  const manifestBytes = serializeManifest(manifest);
+  const image: CommittedImage = { id: config.digest, manifestDigest: sha256(manifestBytes), manifest };
+  if (options.unlessPresent && (await isCommitted(store, image, tags))) return image;
+  await store.writeBlob(configBytes, { mediaType: mediaTypes.config, expectedDigest: config.digest });
+  await store.writeBlob(manifestBytes, { mediaType: mediaTypes.manifest, expectedDigest: image.manifestDigest });
+  if (tags.length === 0) await store.addImage(image.manifestDigest);
+  for (const t of tags) await store.tag(t, image.manifestDigest);
+  return image;
+}
+
+async function isCommitted(store: ImageStore, image: CommittedImage, tags: readonly string[]): Promise<boolean> {
+  if (!(await store.hasBlob(image.id)) || !(await store.hasBlob(image.manifestDigest))) return false;
+  const entries = (await store.readIndex()).manifests.filter((d) => d.digest === image.manifestDigest);
+  return tags.length === 0 ? entries.length > 0 : tags.every((t) => entries.some((d) => descriptorTag(d) === t));
 }
