@@ -42,6 +42,9 @@ export async function reclaimStale(root: string): Promise<ReclaimResult> {
     }
     if (state.status === 'exited' && !state.rm) continue;
     if (await isAlive(state.owner)) continue;
+    const record = readRecord(dir);
+    // a restart in progress owns it (restart.ts)
+    if (record?.restarting && record.restartedBy && (await isAlive(record.restartedBy))) continue;
     if (await isAlive(state.process)) {
       const p = state.process as NonNullable<ContainerState['process']>;
       // re-check the start time right before the kill: never hit a recycled pid
@@ -56,7 +59,7 @@ export async function reclaimStale(root: string): Promise<ReclaimResult> {
       await waitGone(p.pid, p.startTime, 2000);
     }
     if (state.rm) {
-      const volumes = readRecord(dir)?.anonymousVolumes ?? [];
+      const volumes = record?.anonymousVolumes ?? [];
       await rm(dir, { recursive: true, force: true });
       removeAnonymousVolumes(root, volumes);
       if (state.name) await releaseName(root, state.name);

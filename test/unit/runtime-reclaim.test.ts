@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeRecord } from '../../src/runtime/lifecycle/record.js';
 import { reclaimStale } from '../../src/runtime/reclaim.js';
 import { containerDir, isAlive, processRef, processStartTime, readState, reserveName, writeState, type ContainerState } from '../../src/runtime/state.js';
 
@@ -61,6 +62,16 @@ describe('reclaimStale', () => {
     expect((await readState(containerDir(root, cid)))?.status).toBe('exited');
     expect(existsSync(path.join(containerDir(root, cid), 'upper'))).toBe(true);
     expect(existsSync(path.join(containerDir(root, cid), 'work'))).toBe(false);
+  });
+  it('leaves a --rm container alone while a live restart owns it (the old monitor gone), and takes it once that restart is gone', async () => {
+    const cid = await make({});
+    const dir = containerDir(root, cid);
+    writeRecord(dir, { version: 1, detached: true, argv: ['sleep'], hostname: 'h', stopSignal: 'SIGTERM', restarting: true, restartedBy: await processRef(process.pid) });
+    expect((await reclaimStale(root)).removed).not.toContain(cid);
+    expect(existsSync(dir)).toBe(true);
+    writeRecord(dir, { version: 1, detached: true, argv: ['sleep'], hostname: 'h', stopSignal: 'SIGTERM', restarting: true, restartedBy: { pid: process.pid, startTime: 'another-process' } });
+    expect((await reclaimStale(root)).removed).toContain(cid);
+    expect(existsSync(dir)).toBe(false);
   });
   it('leaves containers of a live owner alone', async () => {
     const cid = await make({ owner: await processRef(process.pid) });

@@ -53,6 +53,8 @@ export interface LifecycleRecord {
   anonymousVolumes?: AnonymousVolume[];
   /** set by `restart` between the stop and the start */
   restarting?: boolean;
+  /** the `restart` process: while it lives, a --rm container whose monitor ended is its, not garbage */
+  restartedBy?: ProcessRef;
 }
 
 export interface BindRecord {

@@ -47,11 +47,14 @@ export async function startAgain(ctx: CommandContext, v: ContainerView): Promise
 
 export async function restartContainer(ctx: CommandContext, v: ContainerView, seconds: number): Promise<number> {
   if (!v.record?.runArgv) throw new TsbuildError('runtime', 'NO_RUN_RECORD', `container ${v.id.slice(0, 12)} has no recorded run arguments (it was made by an older tsbuild): it cannot be restarted`);
-  updateRecord(v.dir, { restarting: true });
+  // from the old monitor's end until startAgain takes the container over, a
+  // concurrent reconcile sees a --rm container without a live owner: the
+  // record names this process, so it is left alone meanwhile
+  updateRecord(v.dir, { restarting: true, restartedBy: await processRef(process.pid) });
   try {
     await stopContainer(v, seconds);
   } catch (err) {
-    updateRecord(v.dir, { restarting: false });
+    updateRecord(v.dir, { restarting: false, restartedBy: undefined });
     throw err;
   }
   return startAgain(ctx, v);
