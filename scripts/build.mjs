@@ -5,7 +5,8 @@
 //    20 ms to start;
 //  - cli.mjs + chunks/: every command, code-split so that a command loads
 //    only its own code; ink and react stay external (loaded from
-//    node_modules only when a TTY progress display is shown);
+//    node_modules only when a TTY progress display is shown): what a build
+//    that shows that display loads, and every command on node < 20.19;
 //  - run.cjs: `tsbuild run` alone in one CommonJS file (registry-run.ts in
 //    place of registry.ts; packages stay in node_modules and load only when
 //    used; taken where node can require() ES modules, 20.19 on), plus run.cjs.v8cache, its V8 code cache: start-up time is the
@@ -14,7 +15,10 @@
 //  - build.cjs (+ build.cjs.v8cache): the same for a build (registry-build.ts),
 //    without the TTY display (the launcher sends builds that show it to cli.mjs);
 //    execa and fast-glob, needed on a cache miss only, in vendor/ (one
-//    CommonJS file each).
+//    CommonJS file each);
+//  - cli.cjs (+ cli.cjs.v8cache): every command, the same way (each
+//    command's code runs only when it is asked for): what every other
+//    command loads.
 import { build } from 'esbuild';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -113,6 +117,8 @@ const vendor = {
   },
 };
 await oneCommandBundle('dist/build.cjs', 'src/cli/registry-build.ts', [noTtyDisplay, vendor]);
+// every other command (all but a build that shows the TTY display) in one CommonJS file too
+await oneCommandBundle('dist/cli.cjs', 'src/cli/registry.ts', [noTtyDisplay, vendor]);
 
 // the code caches, made by this node (the one `npm ci`/`npm run build` ran with)
 const writer = path.join(dist, 'code-cache-writer.mjs');
@@ -121,6 +127,7 @@ try {
   const { writeCodeCache } = await import(pathToFileURL(writer).href);
   writeCodeCache(path.join(dist, 'run.cjs'));
   writeCodeCache(path.join(dist, 'build.cjs'));
+  writeCodeCache(path.join(dist, 'cli.cjs'));
 } finally {
   await rm(writer, { force: true });
 }

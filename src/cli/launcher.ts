@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The entry point of the bundle (dist/tsbuild.js). The two commands whose
-// start-up time is felt each time load a single CommonJS file that holds only
-// their path, compiled from a V8 code cache (code-cache.ts): `tsbuild run`
-// (dist/run.cjs) and a build (dist/build.cjs: `build` or the verb-less
-// `tsbuild -f Boxfile .`) unless it would show the TTY display, whose ink and
-// react are ES modules with top-level await that require() cannot load. Every
-// other command, and all of them on a node older than 20.19 (the one-file
-// bundles require() ESM-only packages such as execa), loads the code-split
-// build (dist/cli.mjs). The launcher itself is CommonJS: node's ES module
-// loader would add some 20 ms to every command. See scripts/build.mjs.
+// The entry point of the bundle (dist/tsbuild.js). Commands load a single
+// CommonJS file compiled from a V8 code cache (code-cache.ts): `tsbuild run`
+// its own (dist/run.cjs), a build its own (dist/build.cjs: `build` or the
+// verb-less `tsbuild -f Boxfile .`), and every other command the bundle of
+// all commands (dist/cli.cjs). A build that shows the TTY display, whose ink
+// and react are ES modules with top-level await that require() cannot load,
+// and every command on a node older than 20.19 (the one-file bundles
+// require() ESM-only packages such as execa), load the code-split build
+// (dist/cli.mjs). The launcher itself is CommonJS: node's ES module loader
+// would add some 20 ms to every command. See scripts/build.mjs.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

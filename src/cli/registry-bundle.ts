@@ -1,6 +1,7 @@
 // Which bundle holds the command an argv asks for (the launcher, launcher.ts,
 // decides with this before loading any command's code): the one-file run or
-// build bundle, or the code-split build for everything else. Pure.
+// build bundle, the one-file bundle of every command (cli.cjs: no ink), or
+// the code-split ES module build for a build that shows the TTY display. Pure.
 import { splitGlobal } from './global-args.js';
 import { dispatch } from './registry-names.js';
 import { pickMode, type ProgressMode } from './ui/renderer.js';
@@ -28,11 +29,11 @@ export function buildShowsTty(args: readonly string[], stderrIsTTY: () => boolea
 }
 
 /** the one-file bundle for these arguments, or undefined for the split build */
-export function pickBundle(argv: readonly string[], requireModule: boolean, stderrIsTTY: () => boolean, env: NodeJS.ProcessEnv): 'run.cjs' | 'build.cjs' | undefined {
+export function pickBundle(argv: readonly string[], requireModule: boolean, stderrIsTTY: () => boolean, env: NodeJS.ProcessEnv): 'run.cjs' | 'build.cjs' | 'cli.cjs' | undefined {
   if (!requireModule) return undefined;
   const picked = dispatch(splitGlobal(argv).rest);
-  if (picked.kind !== 'command') return undefined;
+  if (picked.kind !== 'command') return 'cli.cjs';
   if (picked.name === 'run') return 'run.cjs';
-  if (picked.name === 'build' && !buildShowsTty(picked.args, stderrIsTTY, env)) return 'build.cjs';
-  return undefined;
+  if (picked.name === 'build') return buildShowsTty(picked.args, stderrIsTTY, env) ? undefined : 'build.cjs';
+  return 'cli.cjs';
 }

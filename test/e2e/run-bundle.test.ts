@@ -1,7 +1,8 @@
 // The bundled CLI as users start it: dist/tsbuild.js, the launcher, sends
 // `run` to the one-file run bundle (dist/run.cjs, through its V8 code cache),
 // a build without the TTY display to the build bundle (dist/build.cjs, the
-// same way), and every other command to the code-split build (dist/cli.mjs).
+// same way), a build that shows it to the code-split build (dist/cli.mjs),
+// and every other command to the bundle of all commands (dist/cli.cjs).
 // Built afresh here, so the test covers the current source.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ describe('the launcher picks the bundle by command', () => {
   beforeAll(() => {
     ensureNative();
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: repo, stdio: 'inherit' });
-    // the real launcher beside two stand-ins that say which one was loaded
+    // the real launcher beside stand-ins that say which one was loaded
     tmp = mkdtempSync(path.join(tmpdir(), 'tsbuild-launcher-'));
     copyFileSync(path.join(dist, 'tsbuild.js'), path.join(tmp, 'tsbuild.js'));
     copyFileSync(path.join(dist, 'package.json'), path.join(tmp, 'package.json'));
@@ -33,6 +34,7 @@ describe('the launcher picks the bundle by command', () => {
     // a code cache made for another file: its stamp does not fit, the file itself runs
     copyFileSync(path.join(dist, 'run.cjs.v8cache'), path.join(tmp, 'run.cjs.v8cache'));
     writeFileSync(path.join(tmp, 'build.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('build bundle: ' + argv.join(' ')); } };\n");
+    writeFileSync(path.join(tmp, 'cli.cjs'), "module.exports = { cli: async (argv) => { process.stdout.write('cli bundle: ' + argv.join(' ')); } };\n");
     writeFileSync(path.join(tmp, 'cli.mjs'), "export async function cli(argv) { process.stdout.write('split build: ' + argv.join(' ')); }\n");
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -40,21 +42,21 @@ describe('the launcher picks the bundle by command', () => {
   it.each([
     [['run', 'busybox', 'true'], 'run bundle: run busybox true'],
     [['--root', '/x', '--debug', 'run', '--rm', 'busybox'], 'run bundle: --root /x --debug run --rm busybox'],
-    [['images'], 'split build: images'],
-    [['--root=/x', 'ps', 'run'], 'split build: --root=/x ps run'],
-    [['--version'], 'split build: --version'],
+    [['images'], 'cli bundle: images'],
+    [['--root=/x', 'ps', 'run'], 'cli bundle: --root=/x ps run'],
+    [['--version'], 'cli bundle: --version'],
     [['-f', 'Boxfile', '.'], 'build bundle: -f Boxfile .'],
     [['--root', '/x', 'build', '--progress', 'plain', '-t', 'a', '.'], 'build bundle: --root /x build --progress plain -t a .'],
     [['build', '--progress', 'tty', '.'], 'split build: build --progress tty .'],
-    [['help', 'build'], 'split build: help build'],
-    [['app'], 'split build: app'],
+    [['help', 'build'], 'cli bundle: help build'],
+    [['app'], 'cli bundle: app'],
   ])('%j → %s', (args, expected) => {
     const r = tsbuild(args, path.join(tmp, 'tsbuild.js'));
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(expected);
   });
 
-  it.each(['run.cjs', 'build.cjs'])('the build made a code cache stamped for this node and %s', (bundle) => {
+  it.each(['run.cjs', 'build.cjs', 'cli.cjs'])('the build made a code cache stamped for this node and %s', (bundle) => {
     const head = readFileSync(path.join(dist, `${bundle}.v8cache`)).subarray(0, 200).toString('latin1').split('\n')[0];
     expect(head).toMatch(new RegExp(`^tsbuild-code-cache ${process.version} ${process.arch} \\d+ [\\d.]+$`));
   });

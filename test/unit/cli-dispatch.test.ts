@@ -37,11 +37,11 @@ describe('pickBundle: which bundle the launcher loads', () => {
     [['build', '-t', 'x', '.'], 'build.cjs'],
     [['-f', 'Boxfile', '.'], 'build.cjs'],
     [['--root=/x', '.'], 'build.cjs'],
-    [['images'], undefined],
-    [['ps', 'run'], undefined],
-    [['--version'], undefined],
-    [['help', 'build'], undefined],
-    [['app'], undefined],
+    [['images'], 'cli.cjs'],
+    [['ps', 'run'], 'cli.cjs'],
+    [['--version'], 'cli.cjs'],
+    [['help', 'build'], 'cli.cjs'],
+    [['app'], 'cli.cjs'],
   ])('%j without a TTY → %s', (argv, expected) => {
     expect(pickBundle(argv, true, no, noCI)).toBe(expected);
   });
