@@ -26,6 +26,7 @@ import { copyLayers } from './vfs.js';
 import type { LifecycleHooks } from './lifecycle/hooks.js';
 import { randomHex } from '../random-hex.js';
 import { relayTerminal } from './terminal-relay.js';
+import { keepExitStatus } from './lifecycle/exit-status.js';
 
 /** what the root filesystem is made of */
 export type RootfsSource =
@@ -97,7 +98,9 @@ export async function runAttached(req: RunRequest): Promise<number> {
     // (a --rm container that `restart` stops stays for the restart)
     const removing = () => (options.rm && !req.lifecycle?.restarting?.()) || !keep;
     cleanup.defer(`remove ${dir}`, async () => {
-      if (removing()) rmSync(dir, { recursive: true, force: true });
+      if (!removing()) return;
+      if (req.lifecycle?.detached && state?.exitStatus !== undefined) keepExitStatus(dir, state.exitStatus);
+      rmSync(dir, { recursive: true, force: true });
     });
     if (options.name !== undefined) {
       const name = options.name;

@@ -9,6 +9,7 @@ import { readRecord } from './lifecycle/record.js';
 import { removeAnonymousVolumes } from './lifecycle/volumes.js';
 import {
   containerDir,
+  containersDir,
   isAlive,
   listContainerIds,
   processStartTime,
@@ -17,6 +18,7 @@ import {
   writeState,
   type ContainerState,
 } from './state.js';
+import { sweepExitStatuses } from './lifecycle/exit-status.js';
 
 /** a dir without state.json older than this is a crashed start */
 const STATELESS_GRACE_MS = 60_000;
@@ -29,6 +31,7 @@ export interface ReclaimResult {
 
 export async function reclaimStale(root: string): Promise<ReclaimResult> {
   const result: ReclaimResult = { removed: [], marked: [], killed: [] };
+  sweepExitStatuses(containersDir(root));
   for (const id of await listContainerIds(root)) {
     const dir = containerDir(root, id);
     const state = await readState(dir);

@@ -108,6 +108,11 @@ describe.skipIf(!!why)('container life cycle: run -d and the commands around it'
     expect(bad.stdout).toBe('');
     const a = await detached(['sh', '-c', 'sleep 0.3; exit 3']);
     expect((await tsb(h, ['wait', a])).stdout).toBe('3\n');
+    // a --rm container is gone at its end; wait still gets its status
+    const gone = await detached(['--rm', 'sh', '-c', 'sleep 0.5; exit 9']);
+    const w = await tsb(h, ['wait', gone]);
+    expect(w, w.stderr).toMatchObject({ code: 0, stdout: '9\n' });
+    expect(stateOf(h, gone)).toBeUndefined();
     const row = JSON.parse((await tsb(h, ['ps', '-a', '--format', 'json'])).stdout.trim().split('\n').find((l) => l.includes(a.slice(0, 12))) as string);
     expect(row.Status).toMatch(/^Exited \(3\) /);
     expect(JSON.parse((await tsb(h, ['inspect', a])).stdout)[0].State).toMatchObject({ Status: 'exited', ExitCode: 3, Running: false });

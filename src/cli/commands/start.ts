@@ -64,7 +64,7 @@ async function startAttached(ctx: CommandContext, ref: string): Promise<number> 
   try {
     await followLog(ctx.root, v.id, file, from, (e) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(e.log));
     const code = await waitExit(v, () => reconcile(ctx.root));
-    // undefined: a --rm container, removed with its state by its monitor
+    // undefined: a --rm container removed without its status kept (exit-status.ts)
     return code ?? 0;
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);

@@ -28,4 +28,6 @@ export interface LifecycleHooks {
   restarting?(): boolean;
   /** set by exited(): the run made a container that stays (not --rm) or stayed until its end */
   kept?: boolean;
+  /** a detached run (its monitor): a --rm container leaves its exit status behind (exit-status.ts) */
+  detached?: boolean;
 }

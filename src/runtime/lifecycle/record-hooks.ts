@@ -36,6 +36,7 @@ export function recordingHooks(o: RecordingOptions): LifecycleHooks {
   let restarting: boolean | undefined;
   const hooks: LifecycleHooks = {
     id: o.id,
+    detached: o.detached,
     ...(o.previous ? { previous: o.previous } : {}),
     async attached({ spec, config, network, cgroup }) {
       writeRecord(dir, {

@@ -11,6 +11,7 @@ import { isAlive, nameOwner, processStartTime, readState, releaseName, type Cont
 import type { ContainerView } from './lookup.js';
 import { waitReleased } from './released.js';
 import { unpauseContainer } from './resources.js';
+import { keptExitStatus } from './exit-status.js';
 
 const SIGNALS = osConstants.signals as Record<string, number>;
 /** what boxinit's stage 2 forwards to PID 1 (boxinit-protocol.ts) */
@@ -85,7 +86,8 @@ export async function stopContainer(v: ContainerView, seconds: number): Promise<
 export async function waitExit(v: ContainerView, reconcile: () => Promise<void>): Promise<number | undefined> {
   for (;;) {
     const s: ContainerState | undefined = await readState(v.dir);
-    if (!s) return undefined;
+    // a detached --rm container removed at its end left its status behind
+    if (!s) return keptExitStatus(v.dir);
     if (s.status === 'exited' && !(await monitorAlive({ ...v, state: s }))) return s.exitStatus ?? 137;
     if (!(await isAlive(s.owner))) await reconcile();
     await sleep(50);
