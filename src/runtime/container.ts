@@ -55,7 +55,7 @@ export interface RunRequest {
   /** a detached run's monitor (src/runtime/lifecycle/monitor.ts) */
   lifecycle?: LifecycleHooks;
   /** called with the vfs driver's copy of the image once it exists (volumes are seeded from it) */
-  materialized?: (rootfs: string) => Promise<void>;
+  afterMaterialize?: (rootfs: string) => Promise<void>;
 }
 
 export function newContainerId(): string {
@@ -125,7 +125,7 @@ export async function runAttached(req: RunRequest): Promise<number> {
     await writeState(dir, state);
 
     const rootfs = await prepareRootfs(req.source, options, dir, state, previous !== undefined);
-    if (materialized && state.paths.rootfs) await req.materialized?.(state.paths.rootfs);
+    if (materialized && state.paths.rootfs) await req.afterMaterialize?.(state.paths.rootfs);
     early ??= await specFrom([state.paths.rootfs as string]);
     const { spec, seccomp } = early;
     const files = {

@@ -67,7 +67,7 @@ export async function runContainer(ctx: CommandContext, argv: string[], lifecycl
         stdout: logged?.stdout ?? ctx.stdout,
         stderr: logged?.stderr ?? ctx.stderr,
         terminal: ctx.stdout,
-        ...(volumes.fresh.length > 0 && vfsImage ? { materialized: (dir: string) => seed({ kind: 'dir', dir }) } : {}),
+        ...(volumes.fresh.length > 0 && vfsImage ? { afterMaterialize: (dir: string) => seed({ kind: 'dir', dir }) } : {}),
         lifecycle: hooks,
       });
     } finally {
