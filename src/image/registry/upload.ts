@@ -27,16 +27,23 @@ export type BlobBytes = { buffer: Buffer } | { file: string };
 export const defaultMonolithicMax = 16 * 1024 * 1024;
 export type UploadHow = 'monolithic' | 'chunked' | 'streamed';
 
-/** One PATCH whose body streams the whole blob; returns the next Location. */
-async function streamedPatch(client: RegistryClient, location: string, body: ReadableStream<Uint8Array>): Promise<string> {
+/** one PATCH of an upload: a whole stream, or a chunk at offset `start` (Content-Range); the next location */
+async function patchUpload(client: RegistryClient, location: string, body: ReadableStream<Uint8Array> | Buffer, start?: number): Promise<string> {
+  const range: Record<string, string> = start === undefined ? {} : { 'content-range': `${start}-${start + (body as Buffer).length - 1}` };
   const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
-    headers: { 'content-type': 'application/octet-stream' },
+    headers: { 'content-type': 'application/octet-stream', ...range },
     body,
     ok: [202],
     noRetry: true,
   });
   await res.body?.cancel();
   return res.headers.get('location') ?? location;
+}
+
+/** the closing PUT, which names the digest */
+async function closeUpload(client: RegistryClient, location: string, digest: Digest): Promise<void> {
+  const res = await client.request('PUT', uploadUrl(client.endpoint, location, { digest }), { ok: [201], noRetry: true, body: '' });
+  await res.body?.cancel();
 }
 
 function bytesStream(bytes: BlobBytes): ReadableStream<Uint8Array> {
@@ -147,21 +154,13 @@ export async function ensureBlob(
       await res.body?.cancel();
       return;
     }
-    if (how === 'streamed') location = await streamedPatch(client, location, bytesStream(bytes));
+    if (how === 'streamed') location = await patchUpload(client, location, bytesStream(bytes));
     else for (let start = 0; start < desc.size; start += chunkSize as number) {
       const chunk = await readRange(bytes, start, Math.min(chunkSize as number, desc.size - start));
-      const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
-        headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + chunk.length - 1}` },
-        body: chunk,
-        ok: [202],
-        noRetry: true,
-      });
-      await res.body?.cancel();
-      location = res.headers.get('location') ?? location;
+      location = await patchUpload(client, location, chunk, start);
       emit({ type: 'progress', digest: desc.digest, bytes: start + chunk.length, size: desc.size });
     }
-    const res = await client.request('PUT', uploadUrl(client.endpoint, location, { digest: desc.digest }), { ok: [201], noRetry: true, body: '' });
-    await res.body?.cancel();
+    await closeUpload(client, location, desc.digest);
   });
   emit({ type: 'blob', digest: desc.digest, size: desc.size, status: 'done', how });
   return how;
@@ -204,7 +203,7 @@ export async function uploadStream(
         }
       }
       try {
-        location = await streamedPatch(client, location, ReadableStream.from(hashed()));
+        location = await patchUpload(client, location, ReadableStream.from(hashed()));
       } catch (err) {
         throw producerError ?? err;
       }
@@ -216,14 +215,7 @@ export async function uploadStream(
         const chunk = Buffer.concat(pending, pendingLen);
         pending = [];
         pendingLen = 0;
-        const res = await client.request('PATCH', uploadUrl(client.endpoint, location), {
-          headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` },
-          body: chunk,
-          ok: [202],
-          noRetry: true,
-        });
-        await res.body?.cancel();
-        location = res.headers.get('location') ?? location;
+        location = await patchUpload(client, location, chunk, offset);
         offset += chunk.length;
         emit({ type: 'progress', digest: label, bytes: offset, size: 0 });
       };
@@ -236,8 +228,7 @@ export async function uploadStream(
       await flush();
     }
     const digest = `sha256:${h.digest('hex')}` as Digest;
-    const res = await client.request('PUT', uploadUrl(client.endpoint, location, { digest }), { ok: [201], noRetry: true, body: '' });
-    await res.body?.cancel();
+    await closeUpload(client, location, digest);
     return { digest, size: offset };
   });
   emit({ type: 'blob', digest: r.digest, size: r.size, status: 'done', how, label });
