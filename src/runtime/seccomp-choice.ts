@@ -11,12 +11,13 @@
 // carries a cheap hash of it, so each bundle holding the compiler keeps its
 // own entry (node:crypto would cost the run path milliseconds to load).
 import { readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { release } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SeccompChoice } from './run-options.js';
 import { DOCKER_DEFAULT_PROFILE } from './seccomp/default-profile.js';
+import { replaceFileSync } from './replace-file.js';
 // the compiler is loaded only on a cache miss or for a profile file
 
 /** capabilities: the container's bounding set (the profile allows more syscalls for some) */
@@ -39,9 +40,7 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   const program = await compileDefault(capabilities);
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, Buffer.concat([header, program]), { mode: 0o600 });
-    await rename(tmp, file);
+    replaceFileSync(file, Buffer.concat([header, program]));
   } catch {
     /* a cache that cannot be written is only slower */
   }

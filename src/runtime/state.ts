@@ -5,8 +5,9 @@
 // The file operations are synchronous on purpose: they sit on the start-up
 // path of `tsbuild run`, a CLI with nothing else to do meanwhile, where a
 // thread-pool round trip per call costs more than the call.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileSync } from './replace-file.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -49,10 +50,7 @@ export function namesDir(root: string): string {
 }
 
 export async function writeState(dir: string, state: ContainerState): Promise<void> {
-  const file = path.join(dir, 'state.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  replaceFileSync(path.join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
 }
 
 export async function readState(dir: string): Promise<ContainerState | undefined> {

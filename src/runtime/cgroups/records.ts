@@ -2,12 +2,13 @@
 // the handle and the owning tsbuild process by pid + start time), so the
 // next command removes what a killed tsbuild left behind. Synchronous file
 // calls: small files on tmpfs, on the start-up path of `tsbuild run`.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive, type ProcessRef } from '../state.js';
 import { cgroupRecordsDir } from '../network/run-dir.js';
 import { removeCgroup } from './control.js';
 import type { CgroupHandle } from './handle.js';
+import { replaceFileSync } from '../replace-file.js';
 
 export interface CgroupRecord {
   id: string;
@@ -17,10 +18,7 @@ export interface CgroupRecord {
 
 export async function writeCgroupRecord(r: CgroupRecord, dir = cgroupRecordsDir()): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, `${r.id}.json`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(r) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  replaceFileSync(path.join(dir, `${r.id}.json`), JSON.stringify(r) + '\n');
 }
 
 export async function dropCgroupRecord(id: string, dir = cgroupRecordsDir()): Promise<void> {

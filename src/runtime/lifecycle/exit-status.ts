@@ -3,8 +3,9 @@
 // `wait` and `start -a`, which may ask just then, still answer with it
 // (Docker answers them from its daemon's memory). reclaimStale sweeps the
 // files older than that.
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { replaceFileSync } from '../replace-file.js';
 
 export const EXIT_STATUS_KEEP_MS = 60_000;
 
@@ -14,11 +15,8 @@ function fileFor(dir: string): string {
 }
 
 export function keepExitStatus(dir: string, status: number): void {
-  const file = fileFor(dir);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${status}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+    replaceFileSync(fileFor(dir), `${status}\n`);
   } catch {
     /* only `wait` of a removed container answers less: 0 */
   }

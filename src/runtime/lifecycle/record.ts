@@ -3,12 +3,13 @@
 // what the life-cycle commands need beyond state.json: times, the command,
 // ports, addresses, the cgroup, the stop signal and what `exec` needs to
 // enter the container with the same process settings.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BoxinitConfig, Namespace } from '../boxinit-protocol.js';
 import type { CgroupHandle } from '../cgroups/handle.js';
 import type { PortMapping } from '../network/options.js';
 import type { ProcessRef } from '../state.js';
+import { replaceFileSync } from '../replace-file.js';
 
 export interface ExecTemplate {
   namespaces: Namespace[];
@@ -79,10 +80,7 @@ export function readRecord(dir: string): LifecycleRecord | undefined {
 }
 
 export function writeRecord(dir: string, r: LifecycleRecord): void {
-  const file = path.join(dir, RECORD_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, file);
+  replaceFileSync(path.join(dir, RECORD_FILE), JSON.stringify(r, null, 2) + '\n');
 }
 
 export function updateRecord(dir: string, patch: Partial<LifecycleRecord>): void {

@@ -2,12 +2,13 @@
 // RUNDIR/network/lock): the address allocations with their owners, veths and
 // netns files, and what tsbuild changed on the host (so reset undoes it).
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProcessRef } from '../state.js';
 import type { PortMapping } from './options.js';
 import { networkDir } from './run-dir.js';
 import { withLock } from './lock.js';
+import { replaceFileSync } from '../replace-file.js';
 
 export interface Allocation {
   id: string;
@@ -51,9 +52,7 @@ export async function readNetworkState(env: NodeJS.ProcessEnv = process.env): Pr
 async function writeNetworkState(s: NetworkState, env: NodeJS.ProcessEnv): Promise<void> {
   const file = stateFile(env);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, file);
+  replaceFileSync(file, JSON.stringify(s, null, 2) + '\n');
 }
 
 /** read-modify-write of the state under the host-wide lock */
