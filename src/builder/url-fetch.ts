@@ -10,7 +10,7 @@ import { formatPosition, type SourceRange, TsbuildError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { sha256, type Digest } from '../image/digest.js';
 import type { ImageStore } from '../image/store.js';
-import { verifiedFetch, type HttpGet } from '../image/registry/transport.js';
+import { describeFetchError, verifiedFetch, type HttpGet } from '../image/registry/transport.js';
 
 interface UrlRecord {
   version: 1;
@@ -51,10 +51,7 @@ export async function fetchUrlContent(store: ImageStore, u: UrlToFetch, fetchImp
   try {
     res = await fetchImpl(u.url, { headers });
   } catch (err) {
-    // fetch says only 'fetch failed': the reason (a certificate, a refused connection) is on its cause
-    const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
-    const why = cause ? `${(err as Error).message}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}` : (err as Error).message;
-    throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: cannot fetch: ${why}`, { ranges: [u.range], cause: err });
+    throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: cannot fetch: ${describeFetchError(err)}`, { ranges: [u.range], cause: err });
   }
   if (res.status === 304 && usable) return usable.digest;
   if (!res.ok) throw new TsbuildError('build', 'ADD_URL', `${where}: ADD ${u.url}: HTTP ${res.status} ${res.statusText}`, { ranges: [u.range] });

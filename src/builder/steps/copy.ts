@@ -19,7 +19,7 @@ import type { CopyOp, PlannedStep } from '../plan-types.js';
 import { lookupInLayers } from '../rootfs.js';
 import { applySymbolicMode } from './chmod.js';
 import { ChownError, resolveChown } from './chown.js';
-import { verifiedFetch, type HttpGet } from '../../image/registry/transport.js';
+import { describeFetchError, verifiedFetch, type HttpGet } from '../../image/registry/transport.js';
 
 export type CopySource = { kind: 'context'; snapshot: ContextSnapshot } | { kind: 'tree'; dir: string };
 
@@ -233,7 +233,7 @@ export async function runCopy(req: CopyRequest): Promise<void> {
         if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
         body = Buffer.from(await res.arrayBuffer());
       } catch (err) {
-        throw stepError(step, `cannot fetch ${u.url}: ${(err as Error).message}`, err);
+        throw stepError(step, `cannot fetch ${u.url}: ${describeFetchError(err)}`, err);
       }
     }
     const got = `sha256:${createHash('sha256').update(body).digest('hex')}`;

@@ -38,6 +38,12 @@ export const verifiedTransport: Transport = (url, init) => {
   return followRedirects(url, init, (u, i) => (u.startsWith('https:') ? httpsRequest(agent, u, i) : nodeFetch(u, i, 'manual')));
 };
 
+/** A fetch failure as a line: fetch says only 'fetch failed', its reason (a certificate, a refused connection) is on its cause. */
+export function describeFetchError(err: unknown): string {
+  const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+  return cause ? `${(err as Error).message}: ${cause.code ? `${cause.code}: ` : ''}${cause.message}` : (err as Error).message;
+}
+
 /** A GET with headers: what ADD URL needs of fetch (tests pass their own). */
 export type HttpGet = (url: string, init?: { headers?: Record<string, string> }) => Promise<Response>;
 
