@@ -27,6 +27,7 @@ import type { LifecycleHooks } from './lifecycle/hooks.js';
 import { randomHex } from '../random-hex.js';
 import { relayTerminal } from './terminal-relay.js';
 import { keepExitStatus } from './lifecycle/exit-status.js';
+import { proxySignals } from './proxy-signals.js';
 
 /** what the root filesystem is made of */
 export type RootfsSource =
@@ -281,14 +282,7 @@ async function runBoxinit(
     }
     child.kill(sig);
   };
-  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const).map((sig) => {
-    const h = () => onSignal(sig);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
-  cleanup.defer('restore signal handlers', () => {
-    for (const [sig, h] of handlers) process.off(sig, h);
-  });
+  cleanup.defer('restore signal handlers', proxySignals(onSignal));
 
   const reportDone = new Promise<void>((resolve) => {
     reportPipe.setEncoding('utf8');

@@ -10,6 +10,7 @@ import { followLog } from '../../runtime/lifecycle/log-follow.js';
 import { findContainer, reconcile, viewOf } from '../../runtime/lifecycle/lookup.js';
 import { LOG_FILE } from '../../runtime/lifecycle/monitor.js';
 import { startAgain } from '../../runtime/lifecycle/restart.js';
+import { proxySignals } from '../../runtime/proxy-signals.js';
 import { signalContainer, waitExit } from '../../runtime/lifecycle/signal.js';
 
 const flags = [{ name: 'attach', short: 'a', kind: 'bool', description: "show the container's output until it ends and exit with its status" }] as const;
@@ -44,8 +45,6 @@ export const command: Command = {
   },
 };
 
-const PROXIED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
-
 /** `start -a`: the output this run writes (not earlier runs'), as `docker start -a` shows it */
 async function startAttached(ctx: CommandContext, ref: string): Promise<number> {
   const v = await findContainer(ctx.root, ref);
@@ -56,17 +55,13 @@ async function startAttached(ctx: CommandContext, ref: string): Promise<number> 
     if (s !== 0) return s;
   }
   // signals to tsbuild go to the container (Docker's --sig-proxy)
-  const handlers = PROXIED.map((sig) => {
-    const h = () => void viewOf(ctx.root, v.id).then((cur) => (cur ? signalContainer(cur, sig) : undefined)).catch(() => undefined);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const unproxy = proxySignals((sig) => void viewOf(ctx.root, v.id).then((cur) => (cur ? signalContainer(cur, sig) : undefined)).catch(() => undefined));
   try {
     await followLog(ctx.root, v.id, file, from, (e) => (e.stream === 'stderr' ? ctx.stderr : ctx.stdout).write(e.log));
     const code = await waitExit(v, () => reconcile(ctx.root));
     // undefined: a --rm container removed without its status kept (exit-status.ts)
     return code ?? 0;
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unproxy();
   }
 }
