@@ -10,8 +10,9 @@ import { removeAnonymousVolumes } from './lifecycle/volumes.js';
 import {
   containerDir,
   containersDir,
+  containersListing,
   isAlive,
-  listContainerIds,
+  isContainerId,
   processStartTime,
   readState,
   releaseName,
@@ -31,8 +32,9 @@ export interface ReclaimResult {
 
 export async function reclaimStale(root: string): Promise<ReclaimResult> {
   const result: ReclaimResult = { removed: [], marked: [], killed: [] };
-  sweepExitStatuses(containersDir(root));
-  for (const id of await listContainerIds(root)) {
+  const listing = containersListing(root);
+  sweepExitStatuses(containersDir(root), listing);
+  for (const id of listing.filter(isContainerId)) {
     const dir = containerDir(root, id);
     const state = await readState(dir);
     if (!state) {

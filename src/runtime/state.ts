@@ -107,10 +107,19 @@ export async function releaseName(root: string, name: string): Promise<void> {
   rmSync(path.join(namesDir(root), name), { force: true });
 }
 
-export async function listContainerIds(root: string): Promise<string[]> {
+/** what ROOT/containers holds (container dirs, dot files beside them) */
+export function containersListing(root: string): string[] {
   try {
-    return readdirSync(containersDir(root)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    return readdirSync(containersDir(root));
   } catch {
     return [];
   }
+}
+
+export function isContainerId(name: string): boolean {
+  return /^[0-9a-f]{64}$/.test(name);
+}
+
+export async function listContainerIds(root: string): Promise<string[]> {
+  return containersListing(root).filter(isContainerId);
 }

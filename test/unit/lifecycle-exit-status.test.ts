@@ -29,7 +29,7 @@ describe('exit status of a removed container', () => {
     keepExitStatus(fresh, 2);
     const past = (Date.now() - EXIT_STATUS_KEEP_MS - 5000) / 1000;
     utimesSync(path.join(containers, `.exit-${'c'.repeat(64)}`), past, past);
-    sweepExitStatuses(containers);
+    sweepExitStatuses(containers, readdirSync(containers));
     expect(keptExitStatus(old)).toBeUndefined();
     expect(keptExitStatus(fresh)).toBe(2);
     expect(readdirSync(containers)).toContain('e'.repeat(64));

@@ -3,7 +3,7 @@
 // `wait` and `start -a`, which may ask just then, still answer with it
 // (Docker answers them from its daemon's memory). reclaimStale sweeps the
 // files older than that.
-import { readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { replaceFileSync } from '../replace-file.js';
 
@@ -31,15 +31,10 @@ export function keptExitStatus(dir: string): number | undefined {
   }
 }
 
-/** removes the files older than EXIT_STATUS_KEEP_MS in ROOT/containers */
-export function sweepExitStatuses(containers: string, now = Date.now()): void {
-  let names: string[];
-  try {
-    names = readdirSync(containers).filter((n) => n.startsWith('.exit-'));
-  } catch {
-    return;
-  }
+/** removes the files older than EXIT_STATUS_KEEP_MS among `names`, the listing of ROOT/containers */
+export function sweepExitStatuses(containers: string, names: readonly string[], now = Date.now()): void {
   for (const n of names) {
+    if (!n.startsWith('.exit-')) continue;
     const p = path.join(containers, n);
     try {
       if (now - statSync(p).mtimeMs > EXIT_STATUS_KEEP_MS) unlinkSync(p);
