@@ -27,7 +27,7 @@ export async function loadSeccompProgram(choice: SeccompChoice, capabilities: bi
   if (cacheRoot === undefined) return compileDefault(capabilities);
   const headerText = `tsbuild-seccomp-v2 ${release()} ${await codeIdentity()}\n`;
   const header = Buffer.from(headerText);
-  // each bundle that holds the compiler (run.cjs, the split build the monitor runs) keeps its own entry
+  // each bundle that holds the compiler (run.cjs; cli.cjs, which the detached monitor runs) keeps its own entry
   const file = path.join(cacheRoot, 'seccomp', `default-${capabilities.toString(16)}-${fnv1a(headerText)}.bpf`);
   let cached: Buffer | undefined;
   try {

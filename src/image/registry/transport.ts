@@ -6,7 +6,7 @@
 // - registries the user called insecure (--tls-verify=false,
 //   --insecure-registry, and loopback hosts): certificate checks off;
 // - every verified request when bin/tsbuild deferred NODE_EXTRA_CA_CERTS
-//   (src/net/extra-ca.ts): checked against node's roots plus that file, and
+//   (src/net/extra-ca.ts): checked against node's default store plus that file, and
 //   redirects followed as fetch follows them.
 import type { ClientRequest } from 'node:http';
 import https from 'node:https';
